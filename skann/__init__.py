@@ -1,0 +1,7 @@
+"""skann: neural-network estimators for scikit-learn on plain NumPy/SciPy math."""
+
+from skann._perceptron import PerceptronClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["PerceptronClassifier", "__version__"]

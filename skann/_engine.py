@@ -1,0 +1,175 @@
+"""The training engine shared by skann's estimators.
+
+Written once, used by every estimator: the validation split, the order of the samples
+in each epoch, the stopping rules, the training history and chunked prediction.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.utils import gen_batches
+
+from skann._compat import get_chunk_n_rows
+
+
+def validation_split(indices, stratify, validation_fraction, random_state):
+    """Split ``indices`` into training and validation rows for early stopping.
+
+    Parameters
+    ----------
+    indices : ndarray of int
+        Rows available for training.
+    stratify : ndarray of shape (len(indices),) or None
+        Class of each row, to keep class proportions; None for a plain split.
+    validation_fraction : float
+        Share of the rows held out.
+    random_state : RandomState
+        Source of randomness.
+
+    Returns
+    -------
+    train : ndarray of int
+    validation : ndarray of int
+
+    Raises
+    ------
+    ValueError
+        When the split leaves no row on one side, or a class has too few rows to
+        appear on both sides.
+    """
+    n = len(indices)
+    n_val = int(np.ceil(validation_fraction * n))
+    if n_val < 1 or n - n_val < 1:
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves an empty training or "
+            f"validation set with {n} samples; use more samples or a different "
+            "validation_fraction."
+        )
+    splitter_cls = ShuffleSplit if stratify is None else StratifiedShuffleSplit
+    splitter = splitter_cls(
+        test_size=validation_fraction, random_state=random_state.randint(2**31 - 1)
+    )
+    try:
+        train, val = next(splitter.split(np.zeros((n, 1)), stratify))
+    except ValueError as exc:
+        raise ValueError(
+            "early_stopping=True needs a stratified validation split and the "
+            f"data cannot give one ({exc}); set early_stopping=False or change "
+            "validation_fraction."
+        ) from exc
+    return indices[np.sort(train)], indices[np.sort(val)]
+
+
+def epoch_order(indices, shuffle, random_state):
+    """The rows of one epoch, in the order they are presented.
+
+    Parameters
+    ----------
+    indices : ndarray of int
+        Training rows.
+    shuffle : bool
+        Whether to permute them.
+    random_state : RandomState
+        Source of randomness.
+
+    Returns
+    -------
+    order : ndarray of int
+    """
+    return random_state.permutation(indices) if shuffle else indices
+
+
+class StoppingRule:
+    """Decide after each epoch whether training goes on.
+
+    Without a validation set, training stops when the training loss has not fallen
+    by ``tol * n_samples`` for ``n_iter_no_change`` epochs (scikit-learn's rule); with
+    one, when the validation score has not risen by ``tol``. The epoch with the best
+    validation score is remembered so its weights can be restored.
+
+    Parameters
+    ----------
+    tol : float or None
+        Tolerance; None never stops early.
+    n_iter_no_change : int
+        Patience, in epochs.
+    monitor_validation : bool
+        Whether epochs are judged by a validation score.
+    """
+
+    def __init__(self, tol, n_iter_no_change, monitor_validation):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.monitor_validation = monitor_validation
+        self.best_loss = np.inf
+        self.best_score = -np.inf
+        self.best_epoch = None
+        self._no_improvement = 0
+
+    def update(self, epoch, loss, n_samples, score=None):
+        """Record an epoch.
+
+        Parameters
+        ----------
+        epoch : int
+            1-based epoch number.
+        loss : float
+            Summed training loss of the epoch.
+        n_samples : int
+            Samples in the epoch.
+        score : float, optional
+            Validation score of the epoch.
+
+        Returns
+        -------
+        improved : bool
+            Whether this epoch is the best so far on the validation score.
+        stop : bool
+            Whether training should stop.
+        """
+        tol = -np.inf if self.tol is None else self.tol
+        improved = False
+        if self.monitor_validation:
+            if score > self.best_score:
+                improved = True
+                self.best_epoch = epoch
+            worse = score < self.best_score + tol
+            self.best_score = max(self.best_score, score)
+        else:
+            worse = loss > self.best_loss - tol * n_samples
+            self.best_loss = min(self.best_loss, loss)
+        self._no_improvement = self._no_improvement + 1 if worse else 0
+        stop = self.tol is not None or self.monitor_validation
+        return improved, stop and self._no_improvement >= self.n_iter_no_change
+
+
+def warn_not_converged(max_iter):
+    """Warn, as scikit-learn does, that ``max_iter`` ended training."""
+    warnings.warn(
+        f"Maximum number of iterations ({max_iter}) reached and the model has "
+        "not converged; consider increasing max_iter.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
+
+
+def chunked_rows(n_rows, row_bytes):
+    """Slices of rows whose working memory stays within scikit-learn's budget.
+
+    Parameters
+    ----------
+    n_rows : int
+        Number of rows.
+    row_bytes : int
+        Memory one row needs.
+
+    Returns
+    -------
+    slices : generator of slice
+        Consecutive slices covering ``range(n_rows)``; the chunk size follows
+        ``sklearn.get_config()["working_memory"]``.
+    """
+    chunk = get_chunk_n_rows(row_bytes=max(row_bytes, 1), max_n_rows=max(n_rows, 1))
+    return gen_batches(n_rows, chunk)

@@ -1,0 +1,58 @@
+"""Novikoff's perceptron convergence bound, measured on data and weights."""
+
+import numpy as np
+from scipy import sparse
+
+
+def novikoff_bound(X, T, coef, intercept):
+    """Radius, margin and Novikoff's bound ``(R / gamma)^2`` for each neuron.
+
+    The bias is folded into the weights with augmented vectors ``(p, 1)`` and
+    ``(w, b)``: ``R = max_i ||(p_i, 1)||`` and ``gamma = min_i t_i (w p_i + b) /
+    ||(w, b)||``. When ``gamma > 0`` the data are separated by ``(w, b)`` and the
+    perceptron rule makes at most ``(R / gamma)^2`` mistakes on them, in any order.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, R)
+        Samples.
+    T : ndarray of shape (n_samples, S)
+        Targets in {-1, +1}, one column per neuron.
+    coef : ndarray of shape (S, R)
+        Weights.
+    intercept : ndarray of shape (S,)
+        Biases; zeros when the model has no intercept.
+
+    Returns
+    -------
+    radius : float
+        ``R``, the largest norm of an augmented sample.
+    margin : ndarray of shape (S,)
+        ``gamma`` per neuron (negative or zero when the data are not separated).
+    bound : ndarray of shape (S,)
+        ``(R / gamma)^2`` where ``gamma > 0``, else ``inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    >>> T = np.array([[1], [-1]])
+    >>> W, b = np.array([[1.0, 0.0]]), np.zeros(1)
+    >>> radius, margin, bound = novikoff_bound(X, T, W, b)
+    >>> float(radius), margin, bound
+    (1.4142135623730951, array([1.]), array([2.]))
+    """
+    sq = (
+        X.multiply(X).sum(axis=1) if sparse.issparse(X) else np.einsum("ij,ij->i", X, X)
+    )
+    radius = float(np.sqrt(np.max(np.asarray(sq).ravel() + 1.0)))
+    scores = np.asarray(X @ coef.T) + intercept
+    norms = np.sqrt(np.sum(coef.astype(np.float64) ** 2, axis=1) + intercept**2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        margin = np.min(T * scores, axis=0) / norms
+    margin = np.where(norms > 0, margin, 0.0)
+    with np.errstate(divide="ignore"):
+        bound = np.where(
+            margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
+        )
+    return radius, margin, bound

@@ -1,0 +1,817 @@
+"""PerceptronClassifier: S perceptron neurons trained by the perceptron rule."""
+
+import time
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import Bunch, check_random_state, compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from skann._compat import (
+    Interval,
+    SparseCoefMixin,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+)
+from skann._engine import (
+    StoppingRule,
+    chunked_rows,
+    epoch_order,
+    validation_split,
+    warn_not_converged,
+)
+from skann._math.convergence import novikoff_bound
+from skann._math.linear import net_input
+from skann._math.penalty import l2_shrink_factor
+from skann._math.perceptron_rule import (
+    RuleSettings,
+    RuleState,
+    minibatch_epoch,
+    online_epoch,
+)
+
+
+class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
+    """A single layer of perceptron neurons trained by the perceptron rule.
+
+    Each of the S neurons computes the net input ``n = W p + b`` of a sample ``p``
+    and the hard limit of it. A neuron with target ``t in {-1, +1}`` errs when
+    ``t n <= margin`` and then learns ``W <- W + eta0 t p^T``, ``b <- b + eta0 t``
+    (the textbook rule ``e = t - a``). Binary targets use one neuron, multiclass
+    targets one neuron per class (all trained in one pass over the data) and
+    multilabel indicator targets one neuron per label. The online rule is exact and
+    vectorised: only mistakes cost a Python step.
+
+    Read more in ``docs/user_guide`` and ``docs/math/perceptron``.
+
+    Parameters
+    ----------
+    penalty : {"l2", "l1", "elasticnet"} or None, default=None
+        Penalty on the weights. L2 shrinks them by ``1 - eta0 alpha`` at each sample
+        visit; L1 uses the cumulative penalty of Tsuruoka et al. (2009), applied at
+        the end of each block of 64 samples.
+    alpha : float, default=1e-4
+        Strength of the penalty.
+    l1_ratio : float, default=0.15
+        Share of L1 in the elastic net (``penalty="elasticnet"`` only).
+    fit_intercept : bool, default=True
+        Whether to learn the biases ``b``.
+    max_iter : int, default=1000
+        Maximum number of epochs (passes over the training data) in ``fit``.
+    tol : float or None, default=1e-3
+        Training stops when the loss has not fallen by ``tol * n_samples`` (or the
+        validation score has not risen by ``tol``) for ``n_iter_no_change`` epochs.
+        None: only ``max_iter`` and convergence stop it.
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch.
+    verbose : int, default=0
+        Print one line per epoch when positive.
+    eta0 : float, default=1.0
+        Learning rate ``eta``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling and the validation split.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified), stop when its
+        accuracy stops improving, and restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=5
+        Patience of the stopping rule, in epochs.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``. "balanced" uses
+        ``n_samples / (n_classes * count)``; under ``partial_fit`` the counts are
+        those of all the data seen so far.
+    warm_start : bool, default=False
+        Continue from the previous solution when ``fit`` is called again.
+    average : bool or int, default=False
+        Averaged perceptron: ``coef_`` is the mean of the weights after every sample
+        visit; an int ``k`` starts averaging after ``k`` visits.
+    multi_class : {"ovr", "multinomial"}, default="ovr"
+        "ovr": one independent neuron per class. "multinomial": Kesler's
+        construction, one row per class; on a mistake the true row gains ``p`` and
+        the highest-scoring wrong row loses it. Binary targets use one neuron either
+        way.
+    pocket : bool, default=False
+        Gallant's pocket algorithm with ratchet: at the end of each epoch keep the
+        weights (per neuron) with the fewest training mistakes so far.
+    margin : float, default=0.0
+        ``tau``: a neuron is updated when ``t n <= tau``.
+    batch_size : int, default=1
+        1: the online rule. ``k > 1``: the mini-batch rule, all scores of a batch of
+        ``k`` samples computed with the weights at its start.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, the label indices).
+    coef_ : ndarray of shape (S, n_features)
+        Weights ``W``: S = 1 for binary targets, else one row per class or label.
+    intercept_ : ndarray of shape (S,)
+        Biases ``b``.
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+    n_iter_ : int
+        Epochs run since the weights were initialised (``fit`` without warm start
+        initialises them; each ``partial_fit`` call is one epoch).
+    t_ : int
+        ``1 +`` the number of sample visits since the weights were initialised, so
+        ``t_ == 1 + n_iter_ * n_samples`` when every epoch saw ``n_samples``.
+    converged_ : bool
+        Whether the last epoch made no mistake.
+    mistakes_per_epoch_ : ndarray of shape (n_epochs,)
+        Samples on which at least one neuron was updated, per epoch.
+    loss_curve_ : ndarray of shape (n_epochs,)
+        Mean perceptron criterion ``max(0, -t n)`` per epoch.
+    best_iteration_ : int or None
+        Epoch whose weights were restored by early stopping (1-based).
+    validation_scores_ : ndarray of shape (n_epochs,) or None
+        Validation accuracy per epoch with early stopping.
+
+    See Also
+    --------
+    sklearn.linear_model.Perceptron : scikit-learn's perceptron (one pass per class).
+    sklearn.linear_model.SGDClassifier : ``loss="perceptron"`` gives the same rule.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skann import PerceptronClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = PerceptronClassifier(random_state=0).fit(X, y)
+    >>> clf.coef_.shape
+    (3, 4)
+    >>> bool(clf.score(X, y) > 0.6)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, None, None, closed="neither"), None],
+        "shuffle": ["boolean"],
+        "verbose": ["verbose"],
+        "eta0": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "warm_start": ["boolean"],
+        "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
+        "multi_class": [StrOptions({"ovr", "multinomial"})],
+        "pocket": ["boolean"],
+        "margin": [Interval(Real, None, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        penalty=None,
+        alpha=0.0001,
+        l1_ratio=0.15,
+        fit_intercept=True,
+        max_iter=1000,
+        tol=1e-3,
+        shuffle=True,
+        verbose=0,
+        eta0=1.0,
+        random_state=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        class_weight=None,
+        warm_start=False,
+        average=False,
+        multi_class="ovr",
+        pocket=False,
+        margin=0.0,
+        batch_size=1,
+    ):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.eta0 = eta0
+        self.random_state = random_state
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.class_weight = class_weight
+        self.warm_start = warm_start
+        self.average = average
+        self.multi_class = multi_class
+        self.pocket = pocket
+        self.margin = margin
+        self.batch_size = batch_size
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    # ------------------------------------------------------------------ validation
+    def _validate_targets(self, y):
+        """Return ``y`` as 1-D labels or a 2-D indicator, and its target type."""
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        kind = type_of_target(y)
+        if kind not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"PerceptronClassifier supports binary, multiclass and multilabel "
+                f"indicator targets, got {kind!r} targets."
+            )
+        if kind == "multilabel-indicator":
+            if self.multi_class == "multinomial":
+                raise ValueError(
+                    "multi_class='multinomial' needs one class per sample; "
+                    "multilabel targets need multi_class='ovr'."
+                )
+            if self.class_weight is not None:
+                raise ValueError(
+                    "class_weight is not supported for multilabel targets."
+                )
+        return y, kind
+
+    def _encode(self, y, classes):
+        """Targets in the form the rule uses: ±1 per neuron, or class codes."""
+        if y.ndim == 2:
+            return np.where(np.asarray(y) > 0, 1, -1).astype(np.int8)
+        codes = np.searchsorted(classes, y)
+        if len(classes) == 2:
+            return np.where(codes == 1, 1, -1).astype(np.int8)[:, None]
+        if self.multi_class == "multinomial":
+            return codes
+        return np.where(codes[:, None] == np.arange(len(classes)), 1, -1).astype(
+            np.int8
+        )
+
+    def _sample_weights(self, X, y, sample_weight, classes, class_counts):
+        """``sample_weight`` times the class weights, as an array of X's dtype."""
+        sw = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if self.class_weight is None or y.ndim == 2:
+            return sw
+        if self.class_weight == "balanced":
+            seen = class_counts > 0
+            per_class = np.zeros(len(classes), dtype=np.float64)
+            per_class[seen] = class_counts.sum() / (seen.sum() * class_counts[seen])
+        else:
+            per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
+        return sw * per_class[np.searchsorted(classes, y)].astype(X.dtype)
+
+    def _n_neurons(self, kind, classes):
+        return len(classes) if kind == "multilabel-indicator" or len(classes) > 2 else 1
+
+    def _initial_weights(self, n_neurons, n_features, dtype, coef_init, intercept_init):
+        coef = np.zeros((n_neurons, n_features), dtype=dtype)
+        intercept = np.zeros(n_neurons, dtype=dtype)
+        if coef_init is not None:
+            coef_init = np.asarray(coef_init, dtype=dtype).reshape(-1, n_features)
+            if coef_init.shape != coef.shape:
+                raise ValueError(
+                    f"coef_init has shape {coef_init.shape}, expected {coef.shape}."
+                )
+            coef[:] = coef_init
+        if intercept_init is not None:
+            intercept_init = np.asarray(intercept_init, dtype=dtype).reshape(-1)
+            if intercept_init.shape != intercept.shape:
+                raise ValueError(
+                    f"intercept_init has shape {intercept_init.shape}, expected "
+                    f"{intercept.shape}."
+                )
+            intercept[:] = intercept_init
+        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+            raise ValueError("coef_init and intercept_init must be finite.")
+        return coef, intercept
+
+    def _settings(self):
+        l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
+        average = self.average
+        return RuleSettings(
+            eta=float(self.eta0),
+            tau=float(self.margin),
+            fit_intercept=self.fit_intercept,
+            shrink=1.0
+            if self.penalty is None
+            else l2_shrink_factor(self.eta0, self.alpha, l1_ratio),
+            l1_step=0.0 if self.penalty is None else self.eta0 * self.alpha * l1_ratio,
+            average_start=None
+            if average is False or average == 0
+            else int(average) - 1,
+            multinomial=self.multi_class == "multinomial",
+        )
+
+    def _new_state(self, coef, intercept):
+        state = RuleState(coef=coef, intercept=intercept)
+        if self.average:
+            state.coef_sum = np.zeros_like(coef)
+            state.intercept_sum = np.zeros_like(intercept)
+        if self.penalty in ("l1", "elasticnet"):
+            state.l1_received = np.zeros_like(coef)
+        return state
+
+    # ------------------------------------------------------------------ training
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Train the layer on ``(X, y)`` for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multilabel indicator matrix.
+        coef_init : ndarray of shape (S, n_features), default=None
+            Initial weights (zeros when None).
+        intercept_init : ndarray of shape (S,), default=None
+            Initial biases (zeros when None).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights. An integer weight ``k`` acts as ``k`` presentations
+            of the sample in a row (exactly so for the online rule without penalty
+            or averaging); zero-weight samples are left out.
+
+        Returns
+        -------
+        self : PerceptronClassifier
+            The trained estimator.
+        """
+        warm = self.warm_start and hasattr(self, "_state")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            reset=True,
+        )
+        y, kind = self._validate_targets(y)
+        classes = (
+            np.arange(y.shape[1]) if kind == "multilabel-indicator" else np.unique(y)
+        )
+        if len(classes) < 2:
+            raise ValueError(
+                "The data contain only one class; PerceptronClassifier needs samples "
+                f"of at least 2 classes, got the class {classes[0]!r} only."
+            )
+        counts = None if y.ndim == 2 else np.bincount(np.searchsorted(classes, y))
+        sw = self._sample_weights(X, y, sample_weight, classes, counts)
+        n_neurons = self._n_neurons(kind, classes)
+        if warm:
+            if not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    "warm_start=True but y has the classes "
+                    f"{classes.tolist()} while the model was trained on "
+                    f"{self.classes_.tolist()}; set warm_start=False to start anew."
+                )
+            coef_init = self._state.coef if coef_init is None else coef_init
+            intercept_init = (
+                self._state.intercept if intercept_init is None else intercept_init
+            )
+        coef, intercept = self._initial_weights(
+            n_neurons, X.shape[1], X.dtype, coef_init, intercept_init
+        )
+        state = self._new_state(coef, intercept)
+        if warm and self.average and self._state.coef_sum is not None:
+            state.coef_sum[:] = self._state.coef_sum
+            state.intercept_sum[:] = self._state.intercept_sum
+            state.n_averaged = self._state.n_averaged
+        t_start, n_iter_start = (self.t_, self.n_iter_) if warm else (1, 0)
+        if warm:
+            state.n_visits = self._state.n_visits
+            state.n_updates = self._state.n_updates.copy()
+        rng = check_random_state(self.random_state)
+        T = self._encode(y, classes)
+        run = self._train(
+            X, T, sw, state, rng, self.max_iter, kind == "multilabel-indicator"
+        )
+        self.classes_ = classes
+        self._class_counts = counts
+        self._commit(run, state, kind, t_start, n_iter_start)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Run one epoch of the rule over the batch ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A batch of samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Their labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes of the problem. Required on the first call (for
+            multilabel indicator targets it may be omitted); must match
+            ``classes_`` afterwards.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights.
+
+        Returns
+        -------
+        self : PerceptronClassifier
+            The updated estimator.
+        """
+        first = not hasattr(self, "_state")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=(np.float64, np.float32),
+            multi_output=True,
+            reset=first,
+        )
+        y, kind = self._validate_targets(y)
+        classes = self._partial_fit_classes(y, kind, classes, first)
+        if y.ndim == 1:
+            unseen = ~np.isin(y, classes)
+            if unseen.any():
+                raise ValueError(
+                    f"y contains labels {np.unique(y[unseen]).tolist()} that are not "
+                    f"in classes {classes.tolist()}."
+                )
+            counts = np.bincount(np.searchsorted(classes, y), minlength=len(classes))
+            counts = counts + (0 if first else self._class_counts)
+        else:
+            counts = None
+        sw = self._sample_weights(X, y, sample_weight, classes, counts)
+        if first:
+            coef, intercept = self._initial_weights(
+                self._n_neurons(kind, classes), X.shape[1], X.dtype, None, None
+            )
+            state = self._new_state(coef, intercept)
+            t_start, n_iter_start = 1, 0
+        else:
+            state = self._copy_state(X.dtype)
+            t_start, n_iter_start = self.t_, self.n_iter_
+        rng = check_random_state(self.random_state)
+        history_before = None if first else self._history()
+        T = self._encode(y, classes)
+        run = self._train(
+            X, T, sw, state, rng, 1, kind == "multilabel-indicator", partial=True
+        )
+        self.classes_ = classes
+        self._class_counts = counts
+        self._commit(run, state, kind, t_start, n_iter_start, history_before)
+        return self
+
+    def _partial_fit_classes(self, y, kind, classes, first):
+        """The classes of a ``partial_fit`` call, checked against earlier calls."""
+        if kind == "multilabel-indicator":
+            inferred = np.arange(y.shape[1])
+            classes = inferred if classes is None else np.asarray(classes)
+            if not np.array_equal(classes, inferred):
+                raise ValueError(
+                    f"classes={classes.tolist()} does not match the {y.shape[1]} "
+                    "columns of the multilabel indicator y."
+                )
+        elif classes is None:
+            if first:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+            classes = self.classes_
+        else:
+            classes = np.unique(classes)
+        if not first and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                f"`classes={classes.tolist()}` is not the same as on the first call "
+                f"to partial_fit, classes_={self.classes_.tolist()}."
+            )
+        if len(classes) < 2:
+            raise ValueError(
+                "classes must hold at least 2 classes; PerceptronClassifier needs "
+                f"samples of at least 2 classes, got {classes.tolist()}."
+            )
+        return classes
+
+    def _copy_state(self, dtype):
+        """A copy of the training state, so a failing call leaves the model intact."""
+        old = self._state
+        state = RuleState(
+            coef=old.coef.astype(dtype, copy=True),
+            intercept=old.intercept.astype(dtype, copy=True),
+            n_averaged=old.n_averaged,
+            n_visits=old.n_visits,
+            l1_owed=old.l1_owed,
+            n_updates=old.n_updates.copy(),
+        )
+        for name in ("coef_sum", "intercept_sum", "l1_received"):
+            value = getattr(old, name)
+            setattr(state, name, None if value is None else value.astype(dtype))
+        return state
+
+    def _train(self, X, T, sw, state, rng, max_epochs, multilabel, partial=False):
+        """The epoch loop: order, epoch, history, stopping; sets the run's results."""
+        settings = self._settings()
+        active = np.flatnonzero(sw > 0)
+        unit_weights = bool(np.all(sw[active] == 1))
+        weights = None if unit_weights else sw
+        monitor = self.early_stopping and not partial
+        if monitor:
+            stratify = None if multilabel else _class_codes(T)[active]
+            train, val = validation_split(
+                active, stratify, self.validation_fraction, rng
+            )
+        else:
+            train, val = active, None
+        stopper = StoppingRule(
+            None if partial else self.tol, self.n_iter_no_change, monitor
+        )
+        pocket = _Pocket(X, train, T, settings.multinomial) if self.pocket else None
+        mistakes, losses, scores, best = [], [], [], None
+        converged = False
+        for epoch in range(1, max_epochs + 1):
+            start = time.perf_counter()
+            order = epoch_order(train, self.shuffle, rng)
+            if self.batch_size == 1:
+                result = online_epoch(X, T, order, state, settings, weights)
+            else:
+                result = minibatch_epoch(
+                    X, T, order, state, settings, self.batch_size, weights
+                )
+            if not (
+                np.all(np.isfinite(state.coef)) and np.all(np.isfinite(state.intercept))
+            ):
+                raise FloatingPointError(
+                    f"The weights overflowed to inf or NaN in epoch {epoch} with "
+                    f"eta0={self.eta0}; scale the features (e.g. StandardScaler) or "
+                    "lower eta0. The model was left unchanged."
+                )
+            coef, intercept = self._output_weights(state)
+            if pocket is not None:
+                pocket.offer(coef, intercept)
+            mistakes.append(result.n_mistakes)
+            losses.append(result.loss / max(len(order), 1))
+            score = None
+            if monitor:
+                score = _accuracy(
+                    X, val, T, sw, multilabel, *self._output_weights(state, pocket)
+                )
+                scores.append(score)
+            improved, stop = stopper.update(epoch, result.loss, len(order), score)
+            if improved:
+                best = self._output_weights(state, pocket, copy=True)
+            if self.verbose:
+                print(
+                    f"-- Epoch {epoch}: mistakes {result.n_mistakes}, "
+                    f"loss {losses[-1]:.6g}"
+                    + ("" if score is None else f", validation score {score:.4f}")
+                    + f", {time.perf_counter() - start:.3f} s"
+                )
+            converged = result.n_mistakes == 0
+            if converged or stop:
+                break
+        else:
+            if not partial and self.tol is not None and not monitor and max_epochs > 1:
+                warn_not_converged(max_epochs)
+        return Bunch(
+            mistakes=np.asarray(mistakes, dtype=np.int64),
+            losses=np.asarray(losses, dtype=np.float64),
+            scores=np.asarray(scores, dtype=np.float64) if monitor else None,
+            best=best,
+            best_epoch=stopper.best_epoch if monitor else None,
+            converged=converged,
+            n_epochs=len(mistakes),
+            n_visits=len(train) * len(mistakes),
+            pocket=pocket,
+        )
+
+    def _output_weights(self, state, pocket=None, copy=False):
+        """The weights the model predicts with: averaged, pocketed, or current."""
+        if pocket is not None and pocket.coef is not None:
+            coef, intercept = pocket.coef, pocket.intercept
+        elif self.average and state.n_averaged > 0:
+            coef = state.coef_sum / state.n_averaged
+            intercept = state.intercept_sum / state.n_averaged
+        else:
+            coef, intercept = state.coef, state.intercept
+        if copy:
+            return coef.copy(), intercept.copy()
+        return coef, intercept
+
+    def _history(self):
+        return (self.mistakes_per_epoch_, self.loss_curve_)
+
+    def _commit(self, run, state, kind, t_start, n_iter_start, history_before=None):
+        """Publish a finished run as fitted attributes (nothing is set before this)."""
+        if run.best is not None:
+            coef, intercept = run.best
+        else:
+            coef, intercept = self._output_weights(state, run.pocket, copy=True)
+        if run.best is not None and not self.average and not self.pocket:
+            state.coef[:], state.intercept[:] = coef, intercept
+        mistakes, losses = run.mistakes, run.losses
+        if history_before is not None:
+            mistakes = np.concatenate([history_before[0], mistakes])
+            losses = np.concatenate([history_before[1], losses])
+        self._state = state
+        self._multilabel = kind == "multilabel-indicator"
+        self.coef_ = coef
+        self.intercept_ = intercept
+        self.n_iter_ = n_iter_start + run.n_epochs
+        self.t_ = t_start + run.n_visits
+        self.converged_ = run.converged
+        self.mistakes_per_epoch_ = mistakes
+        self.loss_curve_ = losses
+        self.validation_scores_ = run.scores
+        self.best_iteration_ = run.best_epoch
+
+    # ------------------------------------------------------------------ prediction
+    def decision_function(self, X):
+        """Net input ``n = W p + b`` of every neuron for each sample.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, S)
+            For binary targets the one neuron's net input (positive means
+            ``classes_[1]``); otherwise one column per neuron.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
+        coef = self.coef_.toarray() if sparse.issparse(self.coef_) else self.coef_
+        coef = coef.astype(X.dtype, copy=False)
+        intercept = self.intercept_.astype(X.dtype, copy=False)
+        scores = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
+        row_bytes = X.dtype.itemsize * (coef.shape[0] + X.shape[1])
+        for rows in chunked_rows(X.shape[0], row_bytes):
+            scores[rows] = net_input(X[rows], coef, intercept)
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Class of each sample: the hard limit of the net input.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels (an indicator matrix for multilabel targets).
+        """
+        scores = self.decision_function(X)
+        if self._multilabel:
+            return (scores > 0).astype(int)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[scores.argmax(axis=1)]
+
+    def novikoff_diagnostics(self, X, y):
+        """Measure the quantities of Novikoff's convergence theorem on ``(X, y)``.
+
+        With augmented vectors ``(p, 1)`` and ``(w, b)`` (see ``docs/math/perceptron``):
+        ``R = max ||(p, 1)||``; the margin ``gamma = min t (w p + b) / ||(w, b)||`` of
+        the fitted weights, positive when they separate the data; the bound
+        ``(R / gamma)^2`` on the number of mistakes the rule can make on separable
+        data; and the updates each neuron actually made in training.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples, usually the training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Their labels.
+
+        Returns
+        -------
+        diagnostics : Bunch
+            ``radius`` (float), and arrays with one entry per neuron: ``margin``,
+            ``bound`` (inf where the data are not separated), ``n_updates`` and
+            ``separated``. For ``multi_class="multinomial"`` the entries describe the
+            Kesler construction as a whole (one entry), with ``R`` scaled by
+            ``sqrt(2)``.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
+        y, _ = self._validate_targets(np.asarray(y))
+        coef = self.coef_.toarray() if sparse.issparse(self.coef_) else self.coef_
+        intercept = (
+            self.intercept_ if self.fit_intercept else np.zeros_like(self.intercept_)
+        )
+        T = self._encode(y, self.classes_)
+        n_updates = self._state.n_updates.copy()
+        if T.ndim == 1:
+            scores = np.asarray(net_input(X, coef, intercept), dtype=np.float64)
+            rows = np.arange(len(T))
+            true = scores[rows, T]
+            scores[rows, T] = -np.inf
+            gap = true - scores.max(axis=1)
+            sq = (
+                X.multiply(X).sum(axis=1) if sparse.issparse(X) else (X * X).sum(axis=1)
+            )
+            radius = float(np.sqrt(2.0 * (np.max(np.asarray(sq)) + self.fit_intercept)))
+            norm = np.sqrt((coef.astype(np.float64) ** 2).sum() + (intercept**2).sum())
+            margin = np.array([gap.min() / norm if norm > 0 else 0.0])
+            bound = np.where(
+                margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
+            )
+            n_updates = np.array([n_updates.sum() // 2])
+        else:
+            radius, margin, bound = novikoff_bound(X, T, coef, intercept)
+        return Bunch(
+            radius=radius,
+            margin=margin,
+            bound=bound,
+            n_updates=n_updates,
+            separated=margin > 0,
+        )
+
+
+def _class_codes(T):
+    """Class index of each row of the rule's targets (binary, OvR or Kesler)."""
+    if T.ndim == 1:
+        return T
+    if T.shape[1] == 1:
+        return (T[:, 0] > 0).astype(np.intp)
+    return T.argmax(axis=1)
+
+
+class _Pocket:
+    """Gallant's pocket with ratchet, one pocket per neuron (or one for Kesler)."""
+
+    def __init__(self, X, rows, T, multinomial):
+        self.X, self.rows, self.T, self.multinomial = X, rows, T, multinomial
+        self.coef = self.intercept = None
+        self.errors = None
+
+    def offer(self, coef, intercept):
+        errors = _training_errors(self.X, self.rows, self.T, coef, intercept)
+        if self.coef is None:
+            self.coef, self.intercept, self.errors = (
+                coef.copy(),
+                intercept.copy(),
+                errors,
+            )
+            return
+        better = errors < self.errors
+        if self.multinomial:
+            better = np.full(coef.shape[0], bool(better[0]))
+            errors = np.full_like(self.errors, errors[0])
+        self.coef[better] = coef[better]
+        self.intercept[better] = intercept[better]
+        self.errors = np.where(better, errors, self.errors)
+
+
+def _training_errors(X, rows, T, coef, intercept):
+    """Mistakes of each neuron (or of the Kesler machine) on ``X[rows]``."""
+    errors = None
+    for chunk in chunked_rows(
+        len(rows), X.dtype.itemsize * (X.shape[1] + coef.shape[0])
+    ):
+        idx = rows[chunk]
+        scores = net_input(X[idx], coef, intercept)
+        if T.ndim == 1:
+            wrong = np.array([np.sum(scores.argmax(axis=1) != T[idx])])
+        else:
+            wrong = np.sum(T[idx] * scores <= 0, axis=0)
+        errors = wrong if errors is None else errors + wrong
+    return errors
+
+
+def _accuracy(X, rows, T, sw, multilabel, coef, intercept):
+    """Weighted accuracy of the weights on ``X[rows]`` (exact match for multilabel)."""
+    correct = 0.0
+    for chunk in chunked_rows(
+        len(rows), X.dtype.itemsize * (X.shape[1] + coef.shape[0])
+    ):
+        idx = rows[chunk]
+        scores = net_input(X[idx], coef, intercept)
+        if multilabel or T.shape[-1] == 1:
+            hit = np.all((scores > 0) == (T[idx] > 0), axis=1)
+        else:
+            hit = scores.argmax(axis=1) == _class_codes(T[idx])
+        correct += float(sw[idx] @ hit)
+    return correct / float(sw[rows].sum())
