@@ -36,8 +36,13 @@ def validation_split(indices, stratify, validation_fraction, random_state):
     Raises
     ------
     ValueError
-        When the split leaves no row on one side, or a class has too few rows to
-        appear on both sides.
+        When the split leaves no row on one side.
+
+    Notes
+    -----
+    The split keeps the class proportions when every class has at least two rows
+    and both sides can hold one row of each class; otherwise it is a plain random
+    split.
     """
     n = len(indices)
     n_val = int(np.ceil(validation_fraction * n))
@@ -47,18 +52,14 @@ def validation_split(indices, stratify, validation_fraction, random_state):
             f"validation set with {n} samples; use more samples or a different "
             "validation_fraction."
         )
+    seed = random_state.randint(np.iinfo(np.int32).max)
+    if stratify is not None:
+        counts = np.unique(stratify, return_counts=True)[1]
+        if counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
+            stratify = None  # too few samples of a class to keep proportions
     splitter_cls = ShuffleSplit if stratify is None else StratifiedShuffleSplit
-    splitter = splitter_cls(
-        test_size=validation_fraction, random_state=random_state.randint(2**31 - 1)
-    )
-    try:
-        train, val = next(splitter.split(np.zeros((n, 1)), stratify))
-    except ValueError as exc:
-        raise ValueError(
-            "early_stopping=True needs a stratified validation split and the "
-            f"data cannot give one ({exc}); set early_stopping=False or change "
-            "validation_fraction."
-        ) from exc
+    splitter = splitter_cls(test_size=n_val, random_state=seed)
+    train, val = next(splitter.split(np.zeros((n, 1)), stratify))
     return indices[np.sort(train)], indices[np.sort(val)]
 
 

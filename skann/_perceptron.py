@@ -225,7 +225,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_label = self.multi_class == "ovr"
         return tags
 
     # ------------------------------------------------------------------ validation
@@ -305,7 +305,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             raise ValueError("coef_init and intercept_init must be finite.")
         return coef, intercept
 
-    def _settings(self):
+    def _settings(self, multinomial):
         l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
         average = self.average
         return RuleSettings(
@@ -319,7 +319,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             average_start=None
             if average is False or average == 0
             else int(average) - 1,
-            multinomial=self.multi_class == "multinomial",
+            multinomial=multinomial,
         )
 
     def _new_state(self, coef, intercept):
@@ -377,6 +377,11 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             )
         counts = None if y.ndim == 2 else np.bincount(np.searchsorted(classes, y))
         sw = self._sample_weights(X, y, sample_weight, classes, counts)
+        if y.ndim == 1 and len(np.unique(y[sw > 0])) < 2:
+            raise ValueError(
+                "The samples with a positive weight hold only one class; "
+                "PerceptronClassifier needs samples of at least 2 classes."
+            )
         n_neurons = self._n_neurons(kind, classes)
         if warm:
             if not np.array_equal(classes, self.classes_):
@@ -525,7 +530,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
 
     def _train(self, X, T, sw, state, rng, max_epochs, multilabel, partial=False):
         """The epoch loop: order, epoch, history, stopping; sets the run's results."""
-        settings = self._settings()
+        settings = self._settings(multinomial=T.ndim == 1)
         active = np.flatnonzero(sw > 0)
         unit_weights = bool(np.all(sw[active] == 1))
         weights = None if unit_weights else sw
@@ -540,7 +545,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         stopper = StoppingRule(
             None if partial else self.tol, self.n_iter_no_change, monitor
         )
-        pocket = _Pocket(X, train, T, settings.multinomial) if self.pocket else None
+        pocket = _Pocket(X, train, T, sw, settings.multinomial) if self.pocket else None
         mistakes, losses, scores, best = [], [], [], None
         converged = False
         for epoch in range(1, max_epochs + 1):
@@ -670,6 +675,11 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     def predict(self, X):
         """Class of each sample: the hard limit of the net input.
 
+        A binary model predicts ``classes_[1]`` where ``n > 0`` (as scikit-learn
+        does; Hagan's ``hardlim`` also gives 1 at the tie ``n = 0``), a multiclass
+        model the class of the largest net input, a multilabel model every label
+        whose neuron has ``n > 0``.
+
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -762,13 +772,14 @@ def _class_codes(T):
 class _Pocket:
     """Gallant's pocket with ratchet, one pocket per neuron (or one for Kesler)."""
 
-    def __init__(self, X, rows, T, multinomial):
-        self.X, self.rows, self.T, self.multinomial = X, rows, T, multinomial
+    def __init__(self, X, rows, T, sw, multinomial):
+        self.X, self.rows, self.T, self.sw = X, rows, T, sw
+        self.multinomial = multinomial
         self.coef = self.intercept = None
         self.errors = None
 
     def offer(self, coef, intercept):
-        errors = _training_errors(self.X, self.rows, self.T, coef, intercept)
+        errors = _training_errors(self.X, self.rows, self.T, self.sw, coef, intercept)
         if self.coef is None:
             self.coef, self.intercept, self.errors = (
                 coef.copy(),
@@ -785,8 +796,8 @@ class _Pocket:
         self.errors = np.where(better, errors, self.errors)
 
 
-def _training_errors(X, rows, T, coef, intercept):
-    """Mistakes of each neuron (or of the Kesler machine) on ``X[rows]``."""
+def _training_errors(X, rows, T, sw, coef, intercept):
+    """Weighted mistakes of each neuron (or of the Kesler machine) on ``X[rows]``."""
     errors = None
     for chunk in chunked_rows(
         len(rows), X.dtype.itemsize * (X.shape[1] + coef.shape[0])
@@ -794,9 +805,10 @@ def _training_errors(X, rows, T, coef, intercept):
         idx = rows[chunk]
         scores = net_input(X[idx], coef, intercept)
         if T.ndim == 1:
-            wrong = np.array([np.sum(scores.argmax(axis=1) != T[idx])])
+            wrong = np.array([sw[idx] @ (scores.argmax(axis=1) != T[idx])])
         else:
-            wrong = np.sum(T[idx] * scores <= 0, axis=0)
+            # Count what predict gets wrong: a tie n = 0 predicts the negative class.
+            wrong = sw[idx] @ ((scores > 0) != (T[idx] > 0))
         errors = wrong if errors is None else errors + wrong
     return errors
 
