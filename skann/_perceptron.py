@@ -255,15 +255,14 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     def _encode(self, y, classes):
         """Targets in the form the rule uses: ±1 per neuron, or class codes."""
         if y.ndim == 2:
-            return np.where(np.asarray(y) > 0, 1, -1).astype(np.int8)
+            return np.where(np.asarray(y) > 0, np.int8(1), np.int8(-1))
         codes = np.searchsorted(classes, y)
         if len(classes) == 2:
-            return np.where(codes == 1, 1, -1).astype(np.int8)[:, None]
+            return np.where(codes == 1, np.int8(1), np.int8(-1))[:, None]
         if self.multi_class == "multinomial":
             return codes
-        return np.where(codes[:, None] == np.arange(len(classes)), 1, -1).astype(
-            np.int8
-        )
+        same = codes[:, None] == np.arange(len(classes))
+        return np.where(same, np.int8(1), np.int8(-1))
 
     def _sample_weights(self, X, y, sample_weight, classes, class_counts):
         """``sample_weight`` times the class weights, as an array of X's dtype."""

@@ -1,0 +1,72 @@
+"""scikit-learn's estimator checks over every configuration users meet."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skann import PerceptronClassifier
+
+ORDER_DEPENDENT = (
+    "The online and mini-batch rules are order-dependent and the check shuffles the "
+    "weighted data relative to the repeated data, so no online learner can match. "
+    "Integer weights do act as repetitions in the same order: see "
+    "tests/test_perceptron.py::test_integer_weights_are_repetitions; the full-batch "
+    "configuration, which is order-free, passes this check."
+)
+NOISY_CLASS_WEIGHT = {
+    "average": (
+        "The average runs over the whole trajectory, early epochs included; on this "
+        "very noisy problem (cluster_std=20, 50 samples) it predicts the heavy class "
+        "on 78% of the test set, short of the check's 87%. The plain, pocket and "
+        "margin rules pass."
+    ),
+    "early_stopping": (
+        "With 50 training samples the validation set holds 5, so the restored epoch "
+        "is chosen on a handful of points; the check's 87% is out of reach there."
+    ),
+    "full_batch": (
+        "On non-separable data the full-batch rule oscillates between boundaries; "
+        "the loss-based stopping rule (tol) ends it at an arbitrary point of the "
+        "cycle (60% here). With tol=None it runs max_iter epochs and passes (100%)."
+    ),
+}
+
+CONFIGURATIONS = {
+    "default": {},
+    "average": {"average": True},
+    "pocket": {"pocket": True},
+    "multinomial": {"multi_class": "multinomial"},
+    "margin": {"margin": 0.5},
+    "minibatch": {"batch_size": 8},
+    "full_batch": {"batch_size": 100_000},
+    "early_stopping": {"early_stopping": True},
+    "elasticnet": {"penalty": "elasticnet", "alpha": 1e-3},
+}
+
+
+def _name(estimator):
+    params = estimator.get_params()
+    for name, config in CONFIGURATIONS.items():
+        if all(params[key] == value for key, value in config.items()) and config:
+            return name
+    return "default"
+
+
+def expected_failures(estimator):
+    name = _name(estimator)
+    failures = {}
+    if name != "full_batch":
+        failures["check_sample_weight_equivalence_on_dense_data"] = ORDER_DEPENDENT
+        failures["check_sample_weight_equivalence_on_sparse_data"] = ORDER_DEPENDENT
+    if name in NOISY_CLASS_WEIGHT:
+        failures["check_class_weight_classifiers"] = NOISY_CLASS_WEIGHT[name]
+    return failures
+
+
+@parametrize_with_checks(
+    [
+        PerceptronClassifier(max_iter=100, random_state=0, **config)
+        for config in CONFIGURATIONS.values()
+    ],
+    expected_failed_checks=expected_failures,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
