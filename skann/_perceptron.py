@@ -550,12 +550,14 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         for epoch in range(1, max_epochs + 1):
             start = time.perf_counter()
             order = epoch_order(train, self.shuffle, rng)
-            if self.batch_size == 1:
-                result = online_epoch(X, T, order, state, settings, weights)
-            else:
-                result = minibatch_epoch(
-                    X, T, order, state, settings, self.batch_size, weights
-                )
+            # Overflow is reported below, once, as an error that names eta0.
+            with np.errstate(over="ignore", invalid="ignore"):
+                if self.batch_size == 1:
+                    result = online_epoch(X, T, order, state, settings, weights)
+                else:
+                    result = minibatch_epoch(
+                        X, T, order, state, settings, self.batch_size, weights
+                    )
             if not (
                 np.all(np.isfinite(state.coef)) and np.all(np.isfinite(state.intercept))
             ):

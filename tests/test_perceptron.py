@@ -1,0 +1,239 @@
+"""PerceptronClassifier against the textbook rule, scikit-learn and theory."""
+
+import numpy as np
+import pytest
+from conftest import plus_minus, reference_kesler, reference_perceptron
+from sklearn.datasets import make_blobs, make_classification
+from sklearn.linear_model import Perceptron
+
+from skann import PerceptronClassifier
+
+
+def exact(**params):
+    return PerceptronClassifier(shuffle=False, eta0=1.0, tol=None, **params)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+@pytest.mark.parametrize("epochs", [1, 4])
+def test_coef_matches_textbook_loop_and_sklearn(n_classes, epochs):
+    X, y = make_classification(
+        200,
+        7,
+        n_informative=5,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        random_state=n_classes,
+    )
+    W, b = reference_perceptron(X, plus_minus(y, np.unique(y)), epochs)
+    ours = exact(max_iter=epochs).fit(X, y)
+    theirs = Perceptron(shuffle=False, eta0=1.0, tol=None, max_iter=epochs).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, W, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, b, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-10)
+
+
+def test_coef_is_bitwise_textbook_on_integer_data():
+    rng = np.random.RandomState(0)
+    X = rng.randint(-3, 4, size=(300, 5)).astype(float)
+    y = (X @ rng.randn(5) + rng.randn(300) > 0).astype(int)
+    W, b = reference_perceptron(X, plus_minus(y, [0, 1]), 3)
+    ours = exact(max_iter=3).fit(X, y)
+    np.testing.assert_array_equal(ours.coef_, W)
+    np.testing.assert_array_equal(ours.intercept_, b)
+
+
+@pytest.mark.parametrize("tau", [0.5, 3.0])
+def test_margin_matches_textbook_loop(binary_data, tau):
+    X, y = binary_data
+    W, b = reference_perceptron(X, plus_minus(y, [0, 1]), 3, tau=tau)
+    ours = exact(max_iter=3, margin=tau).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, W, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, b, atol=1e-10)
+
+
+def test_no_intercept_matches_textbook_loop(multiclass_data):
+    X, y = multiclass_data
+    W, _ = reference_perceptron(X, plus_minus(y, np.unique(y)), 2, fit_intercept=False)
+    ours = exact(max_iter=2, fit_intercept=False).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, W, atol=1e-10)
+    np.testing.assert_array_equal(ours.intercept_, 0.0)
+
+
+def test_multinomial_matches_kesler_loop(multiclass_data):
+    X, y = multiclass_data
+    W, b = reference_kesler(X, y, 4, 3)
+    ours = exact(max_iter=3, multi_class="multinomial").fit(X, y)
+    np.testing.assert_allclose(ours.coef_, W, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, b, atol=1e-10)
+
+
+@pytest.mark.parametrize("data", ["binary_data", "multiclass_data"])
+def test_averaged_matches_reference_loop(data, request):
+    X, y = request.getfixturevalue(data)
+    W, b = reference_perceptron(X, plus_minus(y, np.unique(y)), 3, average=True)
+    ours = exact(max_iter=3, average=True).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, W, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, b, atol=1e-10)
+
+
+def test_integer_weights_are_repetitions(binary_data):
+    X, y = binary_data
+    sw = np.random.RandomState(0).randint(0, 4, size=len(y))
+    repeated = exact(max_iter=3).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
+    weighted = exact(max_iter=3).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-10)
+    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, atol=1e-10)
+    W, b = reference_perceptron(X, plus_minus(y, [0, 1]), 3, sample_weight=sw)
+    np.testing.assert_allclose(weighted.coef_, W, atol=1e-10)
+
+
+def test_zero_weights_equal_removal(multiclass_data):
+    X, y = multiclass_data
+    sw = (np.arange(len(y)) % 3 != 0).astype(float)
+    kept = sw > 0
+    a = PerceptronClassifier(random_state=0).fit(X, y, sample_weight=sw)
+    b = PerceptronClassifier(random_state=0).fit(X[kept], y[kept])
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_minibatch_matches_reference_loop(multiclass_data):
+    X, y = multiclass_data
+    T = plus_minus(y, np.unique(y))
+    W, b = np.zeros((4, X.shape[1])), np.zeros(4)
+    for _ in range(3):
+        for start in range(0, len(X), 16):
+            p, t = X[start : start + 16], T[start : start + 16]
+            err = t * (p @ W.T + b) <= 0
+            W += (err * t).T @ p
+            b += (err * t).sum(axis=0)
+    ours = exact(max_iter=3, batch_size=16).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, W, atol=1e-10)
+    np.testing.assert_allclose(ours.intercept_, b, atol=1e-10)
+
+
+def test_l2_penalty_matches_sklearn(binary_data):
+    X, y = binary_data
+    params = dict(shuffle=False, tol=None, max_iter=3, penalty="l2", alpha=0.01)
+    ours = PerceptronClassifier(**params).fit(X, y)
+    theirs = Perceptron(**params).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-8)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-8)
+
+
+def test_l1_penalty_gives_sparse_weights():
+    X, y = make_classification(300, 40, n_informative=3, n_redundant=0, random_state=0)
+    plain = PerceptronClassifier(random_state=0, max_iter=20, tol=None).fit(X, y)
+    l1 = PerceptronClassifier(
+        random_state=0, max_iter=20, tol=None, penalty="l1", alpha=0.05
+    ).fit(X, y)
+    assert np.sum(l1.coef_ == 0) > 20
+    assert np.sum(plain.coef_ == 0) == 0
+
+
+def test_pocket_keeps_fewest_mistakes():
+    X, y = make_classification(300, 5, flip_y=0.2, random_state=3)
+
+    def errors(coef, intercept):
+        return int(np.sum(((X @ coef.T + intercept).ravel() > 0) != (y == 1)))
+
+    epochs = 8
+    per_epoch = [
+        errors(
+            *_weights(
+                PerceptronClassifier(random_state=0, tol=None, max_iter=k).fit(X, y)
+            )
+        )
+        for k in range(1, epochs + 1)
+    ]
+    pocket = PerceptronClassifier(
+        random_state=0, tol=None, max_iter=epochs, pocket=True
+    ).fit(X, y)
+    assert errors(pocket.coef_, pocket.intercept_) == min(per_epoch)
+    assert min(per_epoch) < per_epoch[-1] or min(per_epoch) == per_epoch[-1]
+
+
+def _weights(est):
+    return est.coef_, est.intercept_
+
+
+def test_separable_data_converge_within_novikoff_bound():
+    X, y = make_blobs(200, 4, centers=[[-3] * 4, [3] * 4], random_state=0)
+    clf = PerceptronClassifier(random_state=0, max_iter=1000).fit(X, y)
+    assert clf.converged_
+    assert clf.mistakes_per_epoch_[-1] == 0
+    assert clf.score(X, y) == 1.0
+    diag = clf.novikoff_diagnostics(X, y)
+    assert diag.separated.all()
+    assert diag.n_updates[0] == clf.mistakes_per_epoch_.sum()
+    # Novikoff: mistakes <= (R / gamma*)^2 <= (R / gamma)^2 for the final weights.
+    assert diag.n_updates[0] <= diag.bound[0]
+
+
+def test_early_stopping_restores_best_epoch():
+    X, y = make_classification(600, 10, flip_y=0.3, random_state=0)
+    clf = PerceptronClassifier(
+        early_stopping=True, random_state=0, n_iter_no_change=4, max_iter=50
+    ).fit(X, y)
+    best = clf.best_iteration_
+    assert clf.validation_scores_[best - 1] == clf.validation_scores_.max()
+    again = PerceptronClassifier(
+        early_stopping=True,
+        random_state=0,
+        n_iter_no_change=4,
+        max_iter=best,
+        tol=None,
+    ).fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, again.coef_)
+
+
+def test_n_iter_and_t_are_coherent(binary_data):
+    X, y = binary_data
+    clf = PerceptronClassifier(max_iter=3, tol=None, random_state=0).fit(X, y)
+    assert clf.n_iter_ == 3 and clf.t_ == 1 + 3 * len(y)
+    clf.set_params(warm_start=True).fit(X, y)
+    assert clf.n_iter_ == 6 and clf.t_ == 1 + 6 * len(y)
+    clf.partial_fit(X[:50], y[:50])
+    assert clf.n_iter_ == 7 and clf.t_ == 1 + 6 * len(y) + 50
+    assert len(clf.mistakes_per_epoch_) == 4  # the last fit's 3 epochs, then 1 appended
+
+
+def test_warm_start_continues_training(binary_data):
+    X, y = binary_data
+    once = exact(max_iter=4).fit(X, y)
+    twice = exact(max_iter=2, warm_start=True).fit(X, y).fit(X, y)
+    np.testing.assert_allclose(once.coef_, twice.coef_, atol=1e-10)
+
+
+def test_partial_fit_equals_fit_epochs(multiclass_data):
+    X, y = multiclass_data
+    fitted = exact(max_iter=3).fit(X, y)
+    streamed = exact()
+    for _ in range(3):
+        streamed.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_allclose(fitted.coef_, streamed.coef_, atol=1e-10)
+
+
+def test_balanced_class_weight_under_partial_fit_uses_all_counts():
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 3)
+    y = np.array([0] * 30 + [1] * 10)
+    clf = PerceptronClassifier(class_weight="balanced", shuffle=False)
+    clf.partial_fit(X[:20], y[:20], classes=[0, 1])  # only class 0 so far
+    clf.partial_fit(X[20:], y[20:])
+    np.testing.assert_array_equal(clf._class_counts, [30, 10])
+    # First batch: one class seen, weight 20 / (1 * 20) = 1. Second batch: weighted
+    # with the counts of everything seen, 40 / (2 * 30) and 40 / (2 * 10).
+    ref = exact(max_iter=1)
+    ref.partial_fit(X[:20], y[:20], classes=[0, 1])
+    ref.partial_fit(
+        X[20:], y[20:], sample_weight=np.where(y[20:] == 0, 40 / 60, 40 / 20)
+    )
+    np.testing.assert_allclose(clf.coef_, ref.coef_, atol=1e-10)
+
+
+def test_divergence_raises_and_names_eta0():
+    X = np.array([[1e200, 1e200], [-1e200, 1e200]])
+    y = np.array([0, 1])
+    with pytest.raises(FloatingPointError, match="eta0"):
+        PerceptronClassifier(max_iter=5, eta0=1e200).fit(X, y)
