@@ -334,7 +334,8 @@ def online_epoch(X, T, order, state, settings, sample_weight=None):
     settings : RuleSettings
         Hyper-parameters.
     sample_weight : ndarray of shape (n_samples,), default=None
-        Weight of each sample (a budget of unit steps, see :func:`steps_to_correct`).
+        Positive weight of each sample (a budget of unit steps, see
+        :func:`steps_to_correct`); leave zero-weight samples out of ``order``.
 
     Returns
     -------
@@ -345,67 +346,90 @@ def online_epoch(X, T, order, state, settings, sample_weight=None):
     dtype = state.coef.dtype
     powers = _powers(settings.shrink, BLOCK_SIZE + 1, dtype)
     bias = 1.0 if settings.fit_intercept else 0.0
+    zero_bias = np.zeros_like(state.intercept)
+    scan = _scan_multinomial if settings.multinomial else _scan_independent
     for start in range(0, len(order), BLOCK_SIZE):
         idx = order[start : start + BLOCK_SIZE]
         B = len(idx)
         Xb = _rows(X, idx)
-        wb = np.ones(B, dtype=dtype) if sample_weight is None else sample_weight[idx]
-        G = _gram(Xb)
-        N = net_input(Xb, state.coef, np.zeros_like(state.intercept))
+        wb = None if sample_weight is None else sample_weight[idx]
+        K = _influence(_gram(Xb), powers, bias)
+        N = net_input(Xb, state.coef, zero_bias)
         if settings.shrink != 1.0:
             N *= powers[:B, None]
         N += state.intercept
         D = np.zeros_like(N)
-        scan = _scan_multinomial if settings.multinomial else _scan_independent
-        scan(N, G, T[idx], wb, D, settings, powers, bias, result, state)
-        omega = _averaging_weights(state, settings, wb)
+        scan(N, K, T[idx], wb, D, settings, result)
+        updated = D != 0
+        state.n_updates += updated.sum(axis=0)
+        result.n_mistakes += int(updated.any(axis=1).sum())
+        if settings.average_start is not None:
+            ones = np.ones(B, dtype=dtype) if wb is None else wb
+            omega = _averaging_weights(state, settings, ones)
+        else:
+            omega = None
         _finish_block(state, settings, Xb, D, omega, powers)
         state.n_visits += B
     return result
 
 
-def _later_gram_column(G, j, powers, bias):
-    """How a unit update at row ``j`` moves the net input of rows ``j+1, ...``."""
-    g = G[j + 1 :, j]
+def _influence(G, powers, bias):
+    """``K[k, j]``: how a unit update at row ``j`` moves the net input of row ``k > j``.
+
+    A unit update ``Delta W = eta t_j p_j^T``, ``Delta b = eta t_j`` changes the net
+    input of a later row ``k`` by ``eta t_j (c^(k-1-j) p_k . p_j + 1)``, with ``c`` the
+    L2 shrink applied at each visit in between; the diagonal holds ``||p_j||^2 + 1``.
+    """
     if powers[1] != 1.0:
-        g = g * powers[: g.shape[0]]
-    return g + bias
+        B = G.shape[0]
+        lag = np.subtract.outer(np.arange(B), np.arange(B)) - 1
+        G = G * powers[np.clip(lag, 0, None)]
+    if bias:
+        G += bias
+    return G
 
 
-def _scan_independent(N, G, Tb, wb, D, settings, powers, bias, result, state):
+def _scan_independent(N, K, Tb, wb, D, settings, result):
     """Sequential scan of one block for independent neurons (binary, OvR, multilabel).
 
-    Fills ``D`` with the update coefficients ``steps * t`` of each mistake.
+    Fills ``D`` with the update coefficients ``steps * t`` of each mistake; ``wb`` is
+    None when every weight is 1.
     """
     M = Tb * N
     eta, tau = settings.eta, settings.tau
-    unit = wb == 1.0
-    B = M.shape[0]
+    B, S = M.shape
     j0 = 0
+    if S == 1:  # binary: one neuron, 1-D arrays, fewest operations per mistake
+        m, t = M[:, 0], Tb[:, 0]
+        TK = K * t[:, None]
+        while j0 < B:
+            j = j0 + int(np.argmax(m[j0:] <= tau))
+            mj = float(m[j])
+            if mj > tau:
+                break
+            w = 1.0 if wb is None else float(wb[j])
+            a = w if w == 1.0 else float(steps_to_correct(mj, tau, eta, K[j, j], w))
+            D[j, 0] = a * t[j]
+            result.loss += w * max(0.0, -mj)
+            if j + 1 < B:
+                m[j + 1 :] += (eta * a * t[j]) * TK[j + 1 :, j]
+            j0 = j + 1
+        return
     while j0 < B:
-        erring_rows = (M[j0:] <= tau).any(axis=1)
-        erring_rows &= wb[j0:] > 0
+        erring_rows = M[j0:].min(axis=1) <= tau
         jrel = int(erring_rows.argmax())
         if not erring_rows[jrel]:
             break
         j = j0 + jrel
         e = M[j] <= tau
         margins = M[j, e]
-        if unit[j]:
-            steps = np.ones_like(margins)
-        else:
-            steps = steps_to_correct(margins, tau, eta, G[j, j] + bias, wb[j])
+        w = 1.0 if wb is None else float(wb[j])
+        steps = w if w == 1.0 else steps_to_correct(margins, tau, eta, K[j, j], w)
         coeff = steps * Tb[j, e]
         D[j, e] = coeff
-        state.n_updates[e] += 1
-        result.n_mistakes += 1
-        result.loss += float(wb[j] * np.maximum(0.0, -margins).sum())
+        result.loss += w * float(np.maximum(0.0, -margins).sum())
         if j + 1 < B:
-            g = _later_gram_column(G, j, powers, bias)
-            if e.all():
-                M[j + 1 :] += eta * (Tb[j + 1 :] * coeff) * g[:, None]
-            else:
-                M[j + 1 :, e] += eta * (Tb[j + 1 :, e] * coeff) * g[:, None]
+            M[j + 1 :, e] += eta * (Tb[j + 1 :, e] * coeff) * K[j + 1 :, j, None]
         j0 = j + 1
 
 
@@ -418,27 +442,25 @@ def _kesler_margins(N, y):
     return N[rows, y] - rivals_scores[rows, rival], rival
 
 
-def _scan_multinomial(N, G, yb, wb, D, settings, powers, bias, result, state):
+def _scan_multinomial(N, K, yb, wb, D, settings, result):
     """Sequential scan of one block for the multinomial (Kesler) rule."""
     eta, tau = settings.eta, settings.tau
     M, rival = _kesler_margins(N, yb)
     B = N.shape[0]
     j0 = 0
     while j0 < B:
-        erring_rows = (M[j0:] <= tau) & (wb[j0:] > 0)
+        erring_rows = M[j0:] <= tau
         jrel = int(erring_rows.argmax())
         if not erring_rows[jrel]:
             break
         j = j0 + jrel
         true, other = yb[j], rival[j]
-        step = wb[j]
+        step = 1.0 if wb is None else float(wb[j])
         D[j, true] += step
         D[j, other] -= step
-        state.n_updates[[true, other]] += 1
-        result.n_mistakes += 1
-        result.loss += float(wb[j] * max(0.0, -M[j]))
+        result.loss += step * max(0.0, -float(M[j]))
         if j + 1 < B:
-            g = eta * step * _later_gram_column(G, j, powers, bias)
+            g = (eta * step) * K[j + 1 :, j]
             N[j + 1 :, true] += g
             N[j + 1 :, other] -= g
             M[j + 1 :], rival[j + 1 :] = _kesler_margins(N[j + 1 :], yb[j + 1 :])
