@@ -1,6 +1,7 @@
 """PerceptronClassifier: S perceptron neurons trained by the perceptron rule."""
 
 import time
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -286,14 +287,18 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         coef = np.zeros((n_neurons, n_features), dtype=dtype)
         intercept = np.zeros(n_neurons, dtype=dtype)
         if coef_init is not None:
-            coef_init = np.asarray(coef_init, dtype=dtype).reshape(-1, n_features)
+            coef_init = np.asarray(coef_init, dtype=dtype)
+            if coef_init.ndim == 1 and n_neurons == 1:
+                coef_init = coef_init[None, :]
             if coef_init.shape != coef.shape:
                 raise ValueError(
                     f"coef_init has shape {coef_init.shape}, expected {coef.shape}."
                 )
             coef[:] = coef_init
         if intercept_init is not None:
-            intercept_init = np.asarray(intercept_init, dtype=dtype).reshape(-1)
+            intercept_init = np.asarray(intercept_init, dtype=dtype)
+            if intercept_init.ndim == 0 and n_neurons == 1:
+                intercept_init = intercept_init.reshape(1)
             if intercept_init.shape != intercept.shape:
                 raise ValueError(
                     f"intercept_init has shape {intercept_init.shape}, expected "
@@ -331,6 +336,21 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         return state
 
     # ------------------------------------------------------------------ training
+    @contextmanager
+    def _unchanged_on_error(self):
+        """Undo what input validation set on the estimator if the call then fails."""
+        names = ("n_features_in_", "feature_names_in_")
+        saved = {name: getattr(self, name) for name in names if hasattr(self, name)}
+        try:
+            yield
+        except BaseException:
+            for name in names:
+                if name in saved:
+                    setattr(self, name, saved[name])
+                elif hasattr(self, name):
+                    delattr(self, name)
+            raise
+
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Train the layer on ``(X, y)`` for up to ``max_iter`` epochs.
@@ -355,6 +375,10 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self : PerceptronClassifier
             The trained estimator.
         """
+        with self._unchanged_on_error():
+            return self._fit(X, y, coef_init, intercept_init, sample_weight)
+
+    def _fit(self, X, y, coef_init, intercept_init, sample_weight):
         warm = self.warm_start and hasattr(self, "_state")
         X, y = validate_data(
             self,
@@ -372,7 +396,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         if len(classes) < 2:
             raise ValueError(
                 "The data contain only one class; PerceptronClassifier needs samples "
-                f"of at least 2 classes, got the class {classes[0]!r} only."
+                f"of at least 2 classes, got the class {classes[0]} only."
             )
         counts = None if y.ndim == 2 else np.bincount(np.searchsorted(classes, y))
         sw = self._sample_weights(X, y, sample_weight, classes, counts)
@@ -437,6 +461,10 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self : PerceptronClassifier
             The updated estimator.
         """
+        with self._unchanged_on_error():
+            return self._partial_fit(X, y, classes, sample_weight)
+
+    def _partial_fit(self, X, y, classes, sample_weight):
         first = not hasattr(self, "_state")
         X, y = validate_data(
             self,
@@ -448,6 +476,14 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             reset=first,
         )
         y, kind = self._validate_targets(y)
+        if not first and (kind == "multilabel-indicator") != self._multilabel:
+            raise ValueError(
+                "partial_fit got "
+                + ("multilabel indicator" if y.ndim == 2 else "class label")
+                + " targets but the model was first fitted on "
+                + ("multilabel indicator" if self._multilabel else "class label")
+                + " targets; the kind of target cannot change."
+            )
         classes = self._partial_fit_classes(y, kind, classes, first)
         if y.ndim == 1:
             unseen = ~np.isin(y, classes)
