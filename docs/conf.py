@@ -1,0 +1,92 @@
+"""Sphinx configuration for the skann documentation.
+
+Build (warnings are errors)::
+
+    python -m sphinx -W -b html docs docs/_build/html
+
+No extension here needs the network: ``intersphinx`` is deliberately left out
+(it would try to fetch inventories, warn, and ``-W`` would fail the build).
+MathJax is loaded by the reader's browser, not at build time.
+"""
+
+import os
+import sys
+from datetime import date
+
+import matplotlib
+
+# Examples are run headless: the gallery must never try to open a window.
+matplotlib.use("Agg")
+
+# Import skann from this checkout, installed or not.
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.abspath(os.path.join(HERE, "..")))
+
+import skann  # noqa: E402
+
+# -- Project -----------------------------------------------------------------
+
+project = "skann"
+author = "skann developers"
+copyright = f"{date.today().year}, {author}"
+release = skann.__version__
+version = ".".join(release.split(".")[:2])
+
+# -- General -----------------------------------------------------------------
+
+extensions = [
+    "numpydoc",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.viewcode",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+root_doc = "index"
+default_role = "literal"
+# Equation numbers restart per page, so "(3)" means the same on screen and in print.
+math_numfig = True
+numfig = False
+
+# -- autosummary / numpydoc ----------------------------------------------------
+
+autosummary_generate = True
+autodoc_default_options = {"members": False, "inherited-members": False}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+
+# -- sphinx-gallery ----------------------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "image_scrapers": ("matplotlib",),
+    "matplotlib_animations": False,
+    # Links from example code to this API reference only (no remote inventories).
+    "doc_module": ("skann",),
+    "reference_url": {"skann": None},
+    "backreferences_dir": "gen_modules/backreferences",
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "abort_on_example_error": False,
+    "only_warn_on_example_error": False,
+    "plot_gallery": "True",
+}
+
+# -- HTML --------------------------------------------------------------------
+
+html_theme = "alabaster"
+html_title = f"skann {release}"
+html_static_path = []
+html_theme_options = {
+    "description": "Neural-network estimators for scikit-learn on plain NumPy",
+    "fixed_sidebar": True,
+    "show_relbars": True,
+}
+html_sidebars = {
+    "**": ["about.html", "navigation.html", "relations.html", "searchbox.html"],
+}
