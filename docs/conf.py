@@ -53,7 +53,6 @@ numfig = False
 # -- autosummary / numpydoc ----------------------------------------------------
 
 autosummary_generate = True
-autodoc_default_options = {"members": False, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
@@ -85,6 +84,9 @@ html_static_path = []
 html_theme_options = {
     "description": "Neural-network estimators for scikit-learn on plain NumPy",
     "fixed_sidebar": True,
+    # Room for the wider displayed equations of the math pages.
+    "page_width": "1160px",
+    "body_max_width": "none",
     "show_relbars": True,
 }
 html_sidebars = {

@@ -56,9 +56,10 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     Parameters
     ----------
     penalty : {"l2", "l1", "elasticnet"} or None, default=None
-        Penalty on the weights. L2 shrinks them by ``1 - eta0 alpha`` at each sample
-        visit; L1 uses the cumulative penalty of Tsuruoka et al. (2009), applied at
-        the end of each block of 64 samples.
+        Penalty on the weights. L2 shrinks them by ``1 - eta0 alpha`` (by
+        ``1 - eta0 alpha (1 - l1_ratio)`` for the elastic net) at each sample
+        visit; L1 uses the cumulative penalty of Tsuruoka et al. (2009), applied
+        at the end of each block of 64 samples.
     alpha : float, default=1e-4
         Strength of the penalty.
     l1_ratio : float, default=0.15
@@ -94,7 +95,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         Continue from the previous solution when ``fit`` is called again.
     average : bool or int, default=False
         Averaged perceptron: ``coef_`` is the mean of the weights after every sample
-        visit; an int ``k`` starts averaging after ``k`` visits.
+        visit; an int ``k`` averages from visit ``k`` on (scikit-learn's convention).
     multi_class : {"ovr", "multinomial"}, default="ovr"
         "ovr": one independent neuron per class. "multinomial": Kesler's
         construction, one row per class; on a mistake the true row gains ``p`` and

@@ -237,3 +237,23 @@ def test_divergence_raises_and_names_eta0():
     y = np.array([0, 1])
     with pytest.raises(FloatingPointError, match="eta0"):
         PerceptronClassifier(max_iter=5, eta0=1e200).fit(X, y)
+
+
+def test_loss_curve_is_the_perceptron_criterion(binary_data):
+    X, y = binary_data
+    T = np.where(y == 1, 1.0, -1.0)
+    W, b = np.zeros(X.shape[1]), 0.0
+    losses, mistakes = [], []
+    for _ in range(3):
+        loss = count = 0
+        for p, t in zip(X, T, strict=True):
+            n = W @ p + b
+            if t * n <= 0:
+                loss += max(0.0, -t * n)
+                count += 1
+                W, b = W + t * p, b + t
+        losses.append(loss / len(y))
+        mistakes.append(count)
+    clf = exact(max_iter=3).fit(X, y)
+    np.testing.assert_allclose(clf.loss_curve_, losses, rtol=1e-10)
+    np.testing.assert_array_equal(clf.mistakes_per_epoch_, mistakes)
