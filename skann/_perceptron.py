@@ -508,7 +508,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             state = self._copy_state(X.dtype)
             t_start, n_iter_start = self.t_, self.n_iter_
         rng = check_random_state(self.random_state)
-        history_before = None if first else self._history()
+        history_before = None if first else (self.mistakes_per_epoch_, self.loss_curve_)
         T = self._encode(y, classes)
         run = self._train(
             X, T, sw, state, rng, 1, kind == "multilabel-indicator", partial=True
@@ -654,9 +654,6 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         if copy:
             return coef.copy(), intercept.copy()
         return coef, intercept
-
-    def _history(self):
-        return (self.mistakes_per_epoch_, self.loss_curve_)
 
     def _commit(self, run, state, kind, t_start, n_iter_start, history_before=None):
         """Publish a finished run as fitted attributes (nothing is set before this)."""

@@ -243,11 +243,6 @@ class EpochResult:
     loss: float = 0.0
 
 
-def _rows(X, idx):
-    """Rows ``idx`` of ``X`` as a dense array or CSR matrix."""
-    return X[idx]
-
-
 def _gram(Xb):
     """``Xb Xb^T`` as a dense array."""
     G = Xb @ Xb.T
@@ -306,10 +301,7 @@ def _finish_block(state, settings, Xb, D, omega, powers):
 
 def _averaging_weights(state, settings, wb):
     """Weight of each step of the block in the average (0 before ``average_start``)."""
-    B = wb.shape[0]
-    if settings.average_start is None:
-        return None
-    visit = state.n_visits + np.arange(1, B + 1)
+    visit = state.n_visits + np.arange(1, wb.shape[0] + 1)
     return np.where(visit > settings.average_start, wb, 0.0)
 
 
@@ -351,7 +343,7 @@ def online_epoch(X, T, order, state, settings, sample_weight=None):
     for start in range(0, len(order), BLOCK_SIZE):
         idx = order[start : start + BLOCK_SIZE]
         B = len(idx)
-        Xb = _rows(X, idx)
+        Xb = X[idx]
         wb = None if sample_weight is None else sample_weight[idx]
         K = _influence(_gram(Xb), powers, bias)
         N = net_input(Xb, state.coef, zero_bias)
@@ -503,7 +495,7 @@ def minibatch_epoch(X, T, order, state, settings, batch_size, sample_weight=None
     for start in range(0, len(order), batch_size):
         idx = order[start : start + batch_size]
         B = len(idx)
-        Xb = _rows(X, idx)
+        Xb = X[idx]
         wb = np.ones(B, dtype=dtype) if sample_weight is None else sample_weight[idx]
         N = net_input(Xb, state.coef, state.intercept)
         D = np.zeros_like(N)
