@@ -1,7 +1,8 @@
 """skann: neural-network estimators for scikit-learn on plain NumPy/SciPy math."""
 
+from skann._mlp import BackpropMLPClassifier
 from skann._perceptron import PerceptronClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["PerceptronClassifier", "__version__"]
+__all__ = ["BackpropMLPClassifier", "PerceptronClassifier", "__version__"]

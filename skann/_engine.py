@@ -5,6 +5,7 @@ in each epoch, the stopping rules, the training history and chunked prediction.
 """
 
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -82,6 +83,34 @@ def epoch_order(indices, shuffle, random_state):
     return random_state.permutation(indices) if shuffle else indices
 
 
+@contextmanager
+def unchanged_on_error(estimator):
+    """Undo what input validation set on ``estimator`` if the call then fails.
+
+    ``validate_data`` records ``n_features_in_`` and ``feature_names_in_`` before
+    training starts; estimators commit everything else only once training has
+    succeeded, so restoring these two leaves a failed call without a trace.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        The estimator being fitted.
+    """
+    names = ("n_features_in_", "feature_names_in_")
+    saved = {
+        name: getattr(estimator, name) for name in names if hasattr(estimator, name)
+    }
+    try:
+        yield
+    except BaseException:
+        for name in names:
+            if name in saved:
+                setattr(estimator, name, saved[name])
+            elif hasattr(estimator, name):
+                delattr(estimator, name)
+        raise
+
+
 class StoppingRule:
     """Decide after each epoch whether training goes on.
 
@@ -98,12 +127,16 @@ class StoppingRule:
         Patience, in epochs.
     monitor_validation : bool
         Whether epochs are judged by a validation score.
+    strict : bool, default=False
+        Stop after more than ``n_iter_no_change`` epochs without improvement
+        (``MLPClassifier``'s rule) rather than after that many (``SGDClassifier``'s).
     """
 
-    def __init__(self, tol, n_iter_no_change, monitor_validation):
+    def __init__(self, tol, n_iter_no_change, monitor_validation, strict=False):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.monitor_validation = monitor_validation
+        self.strict = strict
         self.best_loss = np.inf
         self.best_score = -np.inf
         self.best_epoch = None
@@ -143,7 +176,12 @@ class StoppingRule:
             self.best_loss = min(self.best_loss, loss)
         self._no_improvement = self._no_improvement + 1 if worse else 0
         stop = self.tol is not None or self.monitor_validation
-        return improved, stop and self._no_improvement >= self.n_iter_no_change
+        patience = self.n_iter_no_change + 1 if self.strict else self.n_iter_no_change
+        return improved, stop and self._no_improvement >= patience
+
+    def restart_patience(self):
+        """Count epochs without improvement from zero again (after a step-size cut)."""
+        self._no_improvement = 0
 
 
 def warn_not_converged(max_iter):

@@ -1,7 +1,6 @@
 """PerceptronClassifier: S perceptron neurons trained by the perceptron rule."""
 
 import time
-from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +25,7 @@ from skann._engine import (
     StoppingRule,
     chunked_rows,
     epoch_order,
+    unchanged_on_error,
     validation_split,
     warn_not_converged,
 )
@@ -337,21 +337,6 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         return state
 
     # ------------------------------------------------------------------ training
-    @contextmanager
-    def _unchanged_on_error(self):
-        """Undo what input validation set on the estimator if the call then fails."""
-        names = ("n_features_in_", "feature_names_in_")
-        saved = {name: getattr(self, name) for name in names if hasattr(self, name)}
-        try:
-            yield
-        except BaseException:
-            for name in names:
-                if name in saved:
-                    setattr(self, name, saved[name])
-                elif hasattr(self, name):
-                    delattr(self, name)
-            raise
-
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Train the layer on ``(X, y)`` for up to ``max_iter`` epochs.
@@ -376,7 +361,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self : PerceptronClassifier
             The trained estimator.
         """
-        with self._unchanged_on_error():
+        with unchanged_on_error(self):
             return self._fit(X, y, coef_init, intercept_init, sample_weight)
 
     def _fit(self, X, y, coef_init, intercept_init, sample_weight):
@@ -462,7 +447,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self : PerceptronClassifier
             The updated estimator.
         """
-        with self._unchanged_on_error():
+        with unchanged_on_error(self):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):

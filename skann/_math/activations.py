@@ -1,0 +1,243 @@
+"""Transfer functions of hidden and output layers, each beside its derivative.
+
+Each function ``g`` overwrites its argument ``Z`` (the net input of a layer, one
+sample per row) with ``A = g(Z)`` and returns it, so a batch needs no new array.
+Each derivative multiplies the back-propagated error ``delta`` in place by
+``g'(Z)``, written in terms of the output ``A``: that is all the backward pass keeps.
+See ``docs/math/activations``.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import expit
+
+
+def identity(Z):
+    """Identity ``g(z) = z``; ``Z`` is returned unchanged.
+
+    Parameters
+    ----------
+    Z : ndarray
+        Net input.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z`` itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> identity(np.array([-1.0, 2.0]))
+    array([-1.,  2.])
+    """
+    return Z
+
+
+def identity_derivative(A, delta):
+    """``g'(z) = 1``: ``delta`` is left as it is.
+
+    Parameters
+    ----------
+    A : ndarray
+        Output of the layer (unused).
+    delta : ndarray
+        Back-propagated error, shape of ``A``.
+
+    Returns
+    -------
+    delta : ndarray
+        ``delta`` itself.
+    """
+    return delta
+
+
+def logistic(Z):
+    """Logistic sigmoid ``g(z) = 1 / (1 + exp(-z))``, in place.
+
+    Parameters
+    ----------
+    Z : ndarray of float
+        Net input; overwritten.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z`` holding ``g(Z)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logistic(np.array([0.0]))
+    array([0.5])
+    """
+    return expit(Z, out=Z)
+
+
+def logistic_derivative(A, delta):
+    """``g'(z) = g(z) (1 - g(z)) = A (1 - A)``, multiplied into ``delta`` in place.
+
+    Parameters
+    ----------
+    A : ndarray
+        Output of the layer, ``g(Z)``.
+    delta : ndarray
+        Back-propagated error; overwritten with ``delta * A * (1 - A)``.
+
+    Returns
+    -------
+    delta : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logistic_derivative(np.array([0.5]), np.array([1.0]))
+    array([0.25])
+    """
+    delta *= A
+    delta *= 1 - A
+    return delta
+
+
+def tanh(Z):
+    """Hyperbolic tangent ``g(z) = tanh(z)``, in place.
+
+    Parameters
+    ----------
+    Z : ndarray of float
+        Net input; overwritten.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z`` holding ``tanh(Z)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tanh(np.array([0.0]))
+    array([0.])
+    """
+    return np.tanh(Z, out=Z)
+
+
+def tanh_derivative(A, delta):
+    """``g'(z) = 1 - tanh(z)^2 = 1 - A^2``, multiplied into ``delta`` in place.
+
+    Parameters
+    ----------
+    A : ndarray
+        Output of the layer, ``tanh(Z)``.
+    delta : ndarray
+        Back-propagated error; overwritten with ``delta * (1 - A^2)``.
+
+    Returns
+    -------
+    delta : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tanh_derivative(np.array([0.5]), np.array([2.0]))
+    array([1.5])
+    """
+    delta *= 1 - A**2
+    return delta
+
+
+def relu(Z):
+    """Rectified linear unit ``g(z) = max(z, 0)``, in place.
+
+    Parameters
+    ----------
+    Z : ndarray of float
+        Net input; overwritten.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z`` holding ``max(Z, 0)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> relu(np.array([-1.0, 2.0]))
+    array([0., 2.])
+    """
+    return np.maximum(Z, 0, out=Z)
+
+
+def relu_derivative(A, delta):
+    """``g'(z) = 1`` where ``z > 0``, else ``0``; read from ``A > 0``.
+
+    At ``z = 0`` the derivative is taken as 0, as scikit-learn does.
+
+    Parameters
+    ----------
+    A : ndarray
+        Output of the layer, ``max(Z, 0)``.
+    delta : ndarray
+        Back-propagated error; zeroed where ``A == 0``.
+
+    Returns
+    -------
+    delta : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> relu_derivative(np.array([0.0, 3.0]), np.array([5.0, 5.0]))
+    array([0., 5.])
+    """
+    delta *= A > 0
+    return delta
+
+
+def softmax(Z):
+    """Softmax over each row, ``a_k = exp(z_k) / sum_j exp(z_j)``, in place.
+
+    The row maximum is subtracted first so ``exp`` cannot overflow; the result is
+    the same. Its derivative is never needed on its own: paired with the
+    cross-entropy it gives the output error ``A - Y`` (see
+    :func:`skann._math.losses.output_error`).
+
+    Parameters
+    ----------
+    Z : ndarray of float of shape (n_samples, K)
+        Net input of the output layer; overwritten.
+
+    Returns
+    -------
+    A : ndarray of shape (n_samples, K)
+        ``Z`` holding the class probabilities; each row sums to 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> softmax(np.array([[0.0, 0.0]]))
+    array([[0.5, 0.5]])
+    """
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+
+
+class Activation(NamedTuple):
+    """A transfer function and its derivative, as the backward pass uses them."""
+
+    function: object
+    derivative: object
+
+
+#: Hidden-layer activations by the name ``activation`` takes.
+ACTIVATIONS = {
+    "identity": Activation(identity, identity_derivative),
+    "logistic": Activation(logistic, logistic_derivative),
+    "tanh": Activation(tanh, tanh_derivative),
+    "relu": Activation(relu, relu_derivative),
+}
+
+#: Output-layer transfer functions, by scikit-learn's ``out_activation_`` names.
+OUTPUT_ACTIVATIONS = {"logistic": logistic, "softmax": softmax}

@@ -1,0 +1,265 @@
+"""The forward pass and backpropagation of a multi-layer perceptron.
+
+Batched notation (rows are samples, see ``docs/math/notation``): layer ``l`` maps the
+activations ``A_{l-1}`` of shape (n, fan_in) to ``Z_l = A_{l-1} W_l + b_l`` and
+``A_l = g_l(Z_l)``, with ``W_l`` of shape (fan_in, fan_out) as scikit-learn's
+``coefs_[l]``. Backpropagation runs the chain rule from the output error
+``delta_L = A_L - Y`` down to the first hidden layer (``docs/math/backprop``).
+
+All weights and biases live in one flat vector (:class:`ParameterLayout`): the
+optimisers update it with one vector operation and L-BFGS reads it as it is.
+"""
+
+import itertools
+
+import numpy as np
+from scipy import sparse
+
+from skann._math.activations import OUTPUT_ACTIVATIONS
+from skann._math.losses import LOSSES, l2_penalty, output_error
+
+
+class ParameterLayout:
+    """Where each layer's ``W_l`` and ``b_l`` sit in one flat parameter vector.
+
+    All weight matrices come first, then all bias vectors (scikit-learn's packing
+    order), so the penalised part of the vector is one slice, ``[:n_weights]``.
+
+    Parameters
+    ----------
+    layer_units : sequence of int
+        Units per layer, input first and output last.
+
+    Attributes
+    ----------
+    shapes : list of tuple
+        ``(fan_in, fan_out)`` of each layer.
+    n_weights : int
+        Entries of all weight matrices together.
+    size : int
+        Length of the flat vector.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layout = ParameterLayout([3, 2, 1])
+    >>> layout.size
+    11
+    >>> coefs, intercepts = layout.views(np.arange(11.0))
+    >>> coefs[1].ravel(), intercepts[0]
+    (array([6., 7.]), array([8., 9.]))
+    """
+
+    def __init__(self, layer_units):
+        self.layer_units = list(layer_units)
+        self.shapes = list(itertools.pairwise(self.layer_units))
+        self.n_weights = sum(fan_in * fan_out for fan_in, fan_out in self.shapes)
+        self.size = self.n_weights + sum(self.layer_units[1:])
+
+    def views(self, flat):
+        """Split ``flat`` into per-layer weight and bias views (no copy).
+
+        Parameters
+        ----------
+        flat : ndarray of shape (size,)
+            The parameter vector.
+
+        Returns
+        -------
+        coefs : list of ndarray of shape (fan_in, fan_out)
+        intercepts : list of ndarray of shape (fan_out,)
+        """
+        coefs, intercepts = [], []
+        start = 0
+        for fan_in, fan_out in self.shapes:
+            coefs.append(
+                flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out)
+            )
+            start += fan_in * fan_out
+        for _, fan_out in self.shapes:
+            intercepts.append(flat[start : start + fan_out])
+            start += fan_out
+        return coefs, intercepts
+
+    def pack(self, coefs, intercepts, dtype):
+        """Copy per-layer weights and biases into a new flat vector.
+
+        Parameters
+        ----------
+        coefs : list of ndarray
+        intercepts : list of ndarray
+        dtype : dtype
+            Of the result.
+
+        Returns
+        -------
+        flat : ndarray of shape (size,)
+        """
+        flat = np.empty(self.size, dtype=dtype)
+        flat_coefs, flat_intercepts = self.views(flat)
+        for target, source in zip(
+            flat_coefs + flat_intercepts, coefs + intercepts, strict=True
+        ):
+            target[...] = source
+        return flat
+
+
+def _matmul(A, B, out=None):
+    """``A @ B`` into ``out``, also when ``A`` is a sparse matrix."""
+    if sparse.issparse(A):
+        product = A @ B
+        if out is None:
+            return np.asarray(product)
+        out[...] = product
+        return out
+    return np.matmul(A, B, out=out)
+
+
+def forward_pass(X, coefs, intercepts, hidden_activation, output_activation, out=None):
+    """Activations of every layer: ``Z_l = A_{l-1} W_l + b_l``, ``A_l = g_l(Z_l)``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n, n_features)
+        Input batch, ``A_0``.
+    coefs, intercepts : list of ndarray
+        ``W_l`` of shape (fan_in, fan_out) and ``b_l`` of shape (fan_out,).
+    hidden_activation : callable
+        ``g`` of the hidden layers, in place (see :mod:`skann._math.activations`).
+    output_activation : callable
+        ``g_L`` of the output layer, in place.
+    out : list of ndarray, default=None
+        One buffer of shape (n, fan_out) per layer to write ``A_l`` into.
+
+    Returns
+    -------
+    activations : list of ndarray
+        ``[A_0, A_1, ..., A_L]``; ``A_0`` is ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skann._math.activations import identity, relu
+    >>> W = [np.array([[1.0, -1.0]]), np.array([[1.0], [1.0]])]
+    >>> b = [np.zeros(2), np.array([0.5])]
+    >>> forward_pass(np.array([[2.0]]), W, b, relu, identity)[-1]
+    array([[2.5]])
+    """
+    activations = [X]
+    last = len(coefs) - 1
+    for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+        Z = _matmul(activations[-1], W, None if out is None else out[layer])
+        Z += b
+        g = output_activation if layer == last else hidden_activation
+        activations.append(g(Z))
+    return activations
+
+
+def backward_pass(
+    activations,
+    Y,
+    coefs,
+    hidden_derivative,
+    alpha,
+    coef_grads,
+    intercept_grads,
+    sample_weight=None,
+):
+    """Backpropagation: the gradients of the mean loss plus its L2 penalty.
+
+    With ``n`` the total sample weight: ``delta_L = (A_L - Y) / n`` (weighted by
+    row), then for each layer from the output down
+    ``dL/dW_l = A_{l-1}^T delta_l + (alpha / n) W_l``, ``dL/db_l = sum_rows delta_l``
+    and ``delta_{l-1} = (delta_l W_l^T) * g'(Z_{l-1})``. The input layer's delta is
+    never computed: nothing reads it.
+
+    Parameters
+    ----------
+    activations : list of ndarray
+        ``[A_0, ..., A_L]`` from :func:`forward_pass`. ``A_L`` is overwritten with
+        ``delta_L``; the caller computes the loss first.
+    Y : ndarray of shape (n, n_outputs)
+        Targets.
+    coefs : list of ndarray
+        ``W_l``.
+    hidden_derivative : callable
+        ``g'`` of the hidden layers, multiplied into a delta in place.
+    alpha : float
+        L2 penalty strength.
+    coef_grads, intercept_grads : list of ndarray
+        Buffers shaped like ``coefs`` and the biases, overwritten with the gradients.
+    sample_weight : ndarray of shape (n,), default=None
+        Weights of the rows.
+
+    Returns
+    -------
+    coef_grads, intercept_grads : list of ndarray
+    """
+    A_out = activations[-1]
+    total = A_out.shape[0] if sample_weight is None else sample_weight.sum()
+    delta = output_error(A_out, Y, sample_weight, out=A_out)
+    delta /= total
+    for layer in range(len(coefs) - 1, -1, -1):
+        A_in = activations[layer]
+        if sparse.issparse(A_in):
+            coef_grads[layer][...] = A_in.T @ delta
+        else:
+            np.matmul(A_in.T, delta, out=coef_grads[layer])
+        if alpha:
+            coef_grads[layer] += (alpha / total) * coefs[layer]
+        np.sum(delta, axis=0, out=intercept_grads[layer])
+        if layer > 0:
+            delta = hidden_derivative(A_in, delta @ coefs[layer].T)
+    return coef_grads, intercept_grads
+
+
+def loss_and_gradient(flat, layout, X, Y, activation, out_activation, alpha, sw=None):
+    """The penalised loss and its gradient at the parameter vector ``flat``.
+
+    What L-BFGS minimises and what the gradient check compares with central
+    differences.
+
+    Parameters
+    ----------
+    flat : ndarray of shape (layout.size,)
+        Parameters.
+    layout : ParameterLayout
+        Where each layer sits in ``flat``.
+    X : ndarray or sparse matrix of shape (n, n_features)
+        Inputs.
+    Y : ndarray of shape (n, n_outputs)
+        Targets.
+    activation : Activation
+        Hidden transfer function and derivative.
+    out_activation : {"softmax", "logistic"}
+        Output transfer function (it selects the loss).
+    alpha : float
+        L2 penalty strength.
+    sw : ndarray of shape (n,), default=None
+        Sample weights.
+
+    Returns
+    -------
+    loss : float
+    gradient : ndarray of shape (layout.size,)
+    """
+    coefs, intercepts = layout.views(flat)
+    activations = forward_pass(
+        X, coefs, intercepts, activation.function, OUTPUT_ACTIVATIONS[out_activation]
+    )
+    total = X.shape[0] if sw is None else sw.sum()
+    loss = LOSSES[out_activation](Y, activations[-1], sw)
+    loss += l2_penalty(coefs, alpha, total)
+    gradient = np.empty_like(flat)
+    coef_grads, intercept_grads = layout.views(gradient)
+    backward_pass(
+        activations,
+        Y,
+        coefs,
+        activation.derivative,
+        alpha,
+        coef_grads,
+        intercept_grads,
+        sw,
+    )
+    return loss, gradient

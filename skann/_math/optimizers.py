@@ -1,0 +1,248 @@
+"""Gradient descent on a flat parameter vector: schedules, SGD, Adam and L-BFGS.
+
+Every optimiser updates the whole parameter vector ``theta`` (all layers' weights
+and biases, see :class:`skann._math.backprop.ParameterLayout`) in place with a few
+vector operations and no per-layer loop. Scratch vectors are allocated once. The
+equations are in ``docs/math/optimizers``.
+"""
+
+import numpy as np
+import scipy.optimize
+
+
+class LearningRateSchedule:
+    """The step size ``eta`` of stochastic gradient descent over the epochs.
+
+    ``"constant"`` keeps ``eta_0``; ``"invscaling"`` sets
+    ``eta = eta_0 / (t + 1) ** power_t`` after each epoch, ``t`` being the number
+    of samples seen; ``"adaptive"`` keeps ``eta`` until the training stalls, then
+    divides it by 5, and stops training once it falls to 1e-6 (scikit-learn's
+    three schedules).
+
+    Parameters
+    ----------
+    kind : {"constant", "invscaling", "adaptive"}
+        The schedule.
+    learning_rate_init : float
+        ``eta_0``.
+    power_t : float, default=0.5
+        Exponent of ``"invscaling"``.
+
+    Attributes
+    ----------
+    learning_rate : float
+        The current ``eta``.
+
+    Examples
+    --------
+    >>> schedule = LearningRateSchedule("invscaling", 0.1, power_t=0.5)
+    >>> schedule.epoch_ends(samples_seen=99)
+    >>> round(schedule.learning_rate, 6)
+    0.01
+    """
+
+    def __init__(self, kind, learning_rate_init, power_t=0.5):
+        self.kind = kind
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.learning_rate = float(learning_rate_init)
+
+    def epoch_ends(self, samples_seen):
+        """Update ``eta`` at the end of an epoch.
+
+        Parameters
+        ----------
+        samples_seen : int
+            Samples presented since training began (scikit-learn's ``t_``).
+        """
+        if self.kind == "invscaling":
+            self.learning_rate = self.learning_rate_init / (
+                (samples_seen + 1) ** self.power_t
+            )
+
+    def stalled(self):
+        """React to a stalled training; return whether training should stop.
+
+        Returns
+        -------
+        stop : bool
+            True unless the schedule is ``"adaptive"`` and ``eta`` can still be
+            divided by 5 (it is then divided).
+        """
+        if self.kind != "adaptive" or self.learning_rate <= 1e-6:
+            return True
+        self.learning_rate /= 5.0
+        return False
+
+
+class SGD:
+    """Stochastic gradient descent with (Nesterov) momentum, in place.
+
+    ``v <- mu v - eta g``, then ``theta <- theta + v`` (classical momentum) or
+    ``theta <- theta + mu v - eta g`` (Nesterov's momentum, in the form
+    scikit-learn uses). ``mu = 0`` is plain gradient descent.
+
+    Parameters
+    ----------
+    size : int
+        Length of the parameter vector.
+    dtype : dtype
+        Of the parameters.
+    schedule : LearningRateSchedule
+        Gives ``eta``.
+    momentum : float, default=0.9
+        ``mu``.
+    nesterov : bool, default=True
+        Use Nesterov's momentum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> theta = np.array([1.0])
+    >>> sgd = SGD(1, theta.dtype, LearningRateSchedule("constant", 0.1), momentum=0)
+    >>> sgd.step(theta, np.array([2.0]))
+    >>> theta
+    array([0.8])
+    """
+
+    def __init__(self, size, dtype, schedule, momentum=0.9, nesterov=True):
+        self.size = size
+        self.schedule = schedule
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.velocity = np.zeros(size, dtype=dtype)
+        self._scaled_gradient = np.empty(size, dtype=dtype)
+        self._scaled_velocity = np.empty(size, dtype=dtype) if nesterov else None
+
+    def step(self, theta, gradient):
+        """Move ``theta`` one step against ``gradient``, in place.
+
+        Parameters
+        ----------
+        theta : ndarray
+            Parameters; updated.
+        gradient : ndarray
+            ``g``, the gradient of the loss at ``theta``.
+        """
+        eta_g = np.multiply(
+            gradient, self.schedule.learning_rate, out=self._scaled_gradient
+        )
+        self.velocity *= self.momentum
+        self.velocity -= eta_g
+        if self.nesterov:
+            theta += np.multiply(
+                self.velocity, self.momentum, out=self._scaled_velocity
+            )
+            theta -= eta_g
+        else:
+            theta += self.velocity
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2015), in place.
+
+    ``m <- beta_1 m + (1 - beta_1) g``, ``v <- beta_2 v + (1 - beta_2) g^2`` and
+    ``theta <- theta - eta_t m / (sqrt(v) + epsilon)`` with the bias-corrected step
+    ``eta_t = eta sqrt(1 - beta_2^t) / (1 - beta_1^t)`` after ``t`` steps.
+
+    Parameters
+    ----------
+    size : int
+        Length of the parameter vector.
+    dtype : dtype
+        Of the parameters.
+    schedule : LearningRateSchedule
+        Gives ``eta``.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of the first and second moment estimates.
+    epsilon : float, default=1e-8
+        Keeps the division finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> theta = np.array([1.0])
+    >>> adam = Adam(1, theta.dtype, LearningRateSchedule("constant", 0.1))
+    >>> adam.step(theta, np.array([2.0]))
+    >>> theta.round(6)  # the first step moves by eta whatever the gradient's size
+    array([0.9])
+    """
+
+    def __init__(self, size, dtype, schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        self.size = size
+        self.schedule = schedule
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.t = 0
+        self.first_moment = np.zeros(size, dtype=dtype)
+        self.second_moment = np.zeros(size, dtype=dtype)
+        self._scratch = np.empty(size, dtype=dtype)
+
+    def step(self, theta, gradient):
+        """Move ``theta`` one Adam step against ``gradient``, in place.
+
+        Parameters
+        ----------
+        theta : ndarray
+            Parameters; updated.
+        gradient : ndarray
+            ``g``, the gradient of the loss at ``theta``.
+        """
+        self.t += 1
+        m, v, scratch = self.first_moment, self.second_moment, self._scratch
+        m *= self.beta_1
+        m += np.multiply(gradient, 1 - self.beta_1, out=scratch)
+        v *= self.beta_2
+        np.multiply(gradient, gradient, out=scratch)
+        scratch *= 1 - self.beta_2
+        v += scratch
+        step_size = (
+            self.schedule.learning_rate
+            * np.sqrt(1 - self.beta_2**self.t)
+            / (1 - self.beta_1**self.t)
+        )
+        np.sqrt(v, out=scratch)
+        scratch += self.epsilon
+        np.divide(m, scratch, out=scratch)
+        scratch *= step_size
+        theta -= scratch
+
+
+def minimize_lbfgs(loss_and_gradient, theta0, max_iter, max_fun, tol, callback=None):
+    """Minimise a loss with L-BFGS-B from :func:`scipy.optimize.minimize`.
+
+    Parameters
+    ----------
+    loss_and_gradient : callable
+        ``theta -> (loss, gradient)``.
+    theta0 : ndarray
+        Starting point (float64: the solver's own precision).
+    max_iter : int
+        Most iterations.
+    max_fun : int
+        Most loss evaluations.
+    tol : float
+        Stop when the largest gradient component is below it (``gtol``).
+    callback : callable, default=None
+        Called with the loss after each iteration.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+        ``x`` the minimiser, ``fun`` its loss, ``nit`` iterations, ``status`` 1
+        when a limit stopped the solver.
+    """
+
+    def on_iteration(intermediate_result):
+        if callback is not None:
+            callback(intermediate_result.fun)
+
+    return scipy.optimize.minimize(
+        loss_and_gradient,
+        theta0,
+        method="L-BFGS-B",
+        jac=True,
+        callback=on_iteration,
+        options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+    )
