@@ -8,26 +8,75 @@ import warnings
 from contextlib import contextmanager
 
 import numpy as np
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import gen_batches
 
 from skann._compat import get_chunk_n_rows
 
 
-def validation_split(indices, stratify, validation_fraction, random_state):
-    """Split ``indices`` into training and validation rows for early stopping.
+def row_hashes(X, codes, random_state):
+    """A 64-bit hash of each row's values and label: equal rows, equal hashes.
+
+    The hash is ``sum_j c_j bits(x_j) + c_0 code`` modulo ``2**64``, with random odd
+    coefficients ``c`` and ``bits`` the IEEE bit pattern of each value. Integer
+    arithmetic modulo ``2**64`` is exact in any order, so identical rows get
+    identical hashes wherever they sit, and a CSR row hashes like its dense form.
 
     Parameters
     ----------
-    indices : ndarray of int
-        Rows available for training.
-    stratify : ndarray of shape (len(indices),) or None
-        Class of each row, to keep class proportions; None for a plain split.
-    validation_fraction : float
-        Share of the rows held out.
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Float32 or float64 samples.
+    codes : ndarray of int of shape (n_samples,) or None
+        Label code of each row, mixed into its hash.
     random_state : RandomState
-        Source of randomness.
+        Draws the coefficients.
+
+    Returns
+    -------
+    hashes : ndarray of uint64 of shape (n_samples,)
+    """
+    n, n_features = X.shape
+    bits = np.uint64 if X.dtype.itemsize == 8 else np.uint32
+    coef = random_state.randint(1, 2**62, size=n_features + 1, dtype=np.int64)
+    coef = coef.astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    if sparse.issparse(X):
+        terms = X.data.view(bits).astype(np.uint64) * coef[1:][X.indices]
+        cumulative = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms)])
+        hashes = cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
+    else:
+        hashes = np.empty(n, dtype=np.uint64)
+        for rows in chunked_rows(n, 8 * n_features):
+            chunk = np.ascontiguousarray(X[rows]).view(bits).astype(np.uint64)
+            hashes[rows] = (chunk * coef[1:]).sum(axis=1)
+    if codes is not None:
+        hashes += codes.astype(np.uint64) * coef[0]
+    return hashes
+
+
+def validation_split(X, codes, sample_weight, validation_fraction, random_state):
+    """Split the rows into training and validation rows for early stopping.
+
+    The split is stratified (per class, when ``codes`` is given), weight-aware (each
+    class gives ``validation_fraction`` of its total weight, rounded up) and made
+    on row contents: rows are ranked by :func:`row_hashes`, so identical rows
+    always fall on the same side. Copies of a sample therefore never leak across
+    the split, and a sample of integer weight ``k`` is split exactly as ``k``
+    copies of it would be. Zero-weight rows, and classes with fewer than two
+    distinct rows, stay in training.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
+        Samples.
+    codes : ndarray of int of shape (n_samples,) or None
+        Class code of each row; None (multilabel targets) for one stratum.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Weights; None for unit weights.
+    validation_fraction : float
+        Share of each class's weight held out.
+    random_state : RandomState
+        Seeds the row ranking.
 
     Returns
     -------
@@ -37,31 +86,32 @@ def validation_split(indices, stratify, validation_fraction, random_state):
     Raises
     ------
     ValueError
-        When the split leaves no row on one side.
-
-    Notes
-    -----
-    The split keeps the class proportions when every class has at least two rows
-    and both sides can hold one row of each class; otherwise it is a plain random
-    split.
+        When the split leaves no weighted row on one side.
     """
-    n = len(indices)
-    n_val = int(np.ceil(validation_fraction * n))
-    if n_val < 1 or n - n_val < 1:
+    n = X.shape[0]
+    weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight)
+    hashes = row_hashes(X, codes, random_state)
+    strata = np.zeros(n, dtype=np.intp) if codes is None else codes
+    held_out = np.zeros(n, dtype=bool)
+    for stratum in np.unique(strata):
+        rows = np.flatnonzero((strata == stratum) & (weight > 0))
+        order = rows[np.argsort(hashes[rows], kind="stable")]
+        keys = hashes[order]
+        if len(np.unique(keys)) < 2:
+            continue
+        weight_before = np.cumsum(weight[order]) - weight[order]
+        first_of_key = np.searchsorted(keys, keys, side="left")
+        target = validation_fraction * weight[order].sum()
+        held_out[order] = weight_before[first_of_key] < target
+    train = np.flatnonzero(~held_out)
+    validation = np.flatnonzero(held_out)
+    if not held_out.any() or not (weight[train] > 0).any():
         raise ValueError(
             f"validation_fraction={validation_fraction} leaves an empty training or "
             f"validation set with {n} samples; use more samples or a different "
             "validation_fraction."
         )
-    seed = random_state.randint(np.iinfo(np.int32).max)
-    if stratify is not None:
-        counts = np.unique(stratify, return_counts=True)[1]
-        if counts.min() < 2 or n_val < len(counts) or n - n_val < len(counts):
-            stratify = None  # too few samples of a class to keep proportions
-    splitter_cls = ShuffleSplit if stratify is None else StratifiedShuffleSplit
-    splitter = splitter_cls(test_size=n_val, random_state=seed)
-    train, val = next(splitter.split(np.zeros((n, 1)), stratify))
-    return indices[np.sort(train)], indices[np.sort(val)]
+    return train, validation
 
 
 def epoch_order(indices, shuffle, random_state):

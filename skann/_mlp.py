@@ -561,8 +561,8 @@ class _Run:
         early_stopping = est.early_stopping and not self.incremental
         val = None
         if early_stopping:
-            stratify = y if y.ndim == 1 else None
-            rows, val = validation_split(rows, stratify, est.validation_fraction, rng)
+            codes = Y.argmax(axis=1) if y.ndim == 1 else None
+            rows, val = validation_split(X, codes, sw, est.validation_fraction, rng)
             self.validation_scores = []
             self.best_validation_score = -np.inf
             self.best_loss = None

@@ -557,10 +557,9 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         weights = None if unit_weights else sw
         monitor = self.early_stopping and not partial
         if monitor:
-            stratify = None if multilabel else _class_codes(T)[active]
-            train, val = validation_split(
-                active, stratify, self.validation_fraction, rng
-            )
+            codes = None if multilabel else _class_codes(T)
+            train, val = validation_split(X, codes, sw, self.validation_fraction, rng)
+            train = train[sw[train] > 0]
         else:
             train, val = active, None
         stopper = StoppingRule(
