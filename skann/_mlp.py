@@ -73,7 +73,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Samples per gradient step of the stochastic solvers; ``"auto"`` is
         ``min(200, n_samples)``. Larger values are clipped with a warning.
     learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Step-size schedule of ``"sgd"``.
+        Step-size schedule of ``"sgd"``. ``"invscaling"`` counts the samples seen
+        by their weight (the number of samples when unweighted, as scikit-learn).
     learning_rate_init : float, default=0.001
         Initial step size ``eta`` of ``"sgd"`` and ``"adam"``.
     power_t : float, default=0.5
@@ -510,10 +511,11 @@ class _Run:
         self.out_activation = "softmax" if layout.layer_units[-1] > 1 else "logistic"
         self.first = first
         if first:
-            self.n_iter, self.t, self.loss_curve = 0, 0, []
+            self.n_iter, self.t, self.weight_seen, self.loss_curve = 0, 0, 0.0, []
             self.best_loss = np.inf
         else:
             self.n_iter, self.t = est.n_iter_, est.t_
+            self.weight_seen = getattr(est, "_weight_seen", float(est.t_))
             self.loss_curve = list(getattr(est, "loss_curve_", []))
             self.best_loss = getattr(est, "best_loss_", None) or np.inf
         self.loss = None
@@ -590,6 +592,7 @@ class _Run:
             rule.best_loss = self.best_loss
         best_theta = self.theta.copy() if early_stopping else None
         max_epochs = 1 if self.incremental else est.max_iter
+        epoch_weight = float(n if sw is None else sw[rows].sum())
         order = rows
         try:
             for _ in range(max_epochs):
@@ -599,6 +602,7 @@ class _Run:
                 self._check_finite(loss)
                 self.n_iter += 1
                 self.t += n
+                self.weight_seen += epoch_weight
                 self.loss = loss
                 self.loss_curve.append(loss)
                 if est.verbose:
@@ -618,7 +622,9 @@ class _Run:
                     self.best_validation_score = score
                 if not early_stopping:
                     self.best_loss = min(self.best_loss, loss)
-                self.optimizer.schedule.epoch_ends(self.t)
+                # the schedule counts samples by weight, so that an integer weight k
+                # acts as k copies of a sample
+                self.optimizer.schedule.epoch_ends(self.weight_seen)
                 if stop and not self.incremental:
                     if self.optimizer.schedule.stalled():
                         break
@@ -723,6 +729,7 @@ class _Run:
         est.coefs_, est.intercepts_ = self.layout.views(self.theta)
         est.n_iter_ = self.n_iter
         est.t_ = self.t
+        est._weight_seen = self.weight_seen
         est.loss_ = self.loss
         est.loss_curve_ = self.loss_curve
         est.best_loss_ = (
