@@ -454,7 +454,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             theta = self._initial_parameters(layout, X.dtype, rng)
         else:
             theta = self._current_parameters(layout, X.dtype)
-        run = _Run(self, layout, theta, X.dtype, first, incremental)
+        out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
+        run = _Run(self, layout, theta, X.dtype, out_activation, first, incremental)
         if self.solver == "lbfgs":
             run.fit_lbfgs(X, Y, sw)
         else:
@@ -501,14 +502,16 @@ class _Run:
     (bad input, divergence) leaves the estimator exactly as it was.
     """
 
-    def __init__(self, estimator, layout, theta, dtype, first, incremental):
+    def __init__(
+        self, estimator, layout, theta, dtype, out_activation, first, incremental
+    ):
         est = self.est = estimator
         self.layout = layout
         self.theta = theta
         self.dtype = dtype
         self.incremental = incremental
         self.activation = ACTIVATIONS[est.activation]
-        self.out_activation = "softmax" if layout.layer_units[-1] > 1 else "logistic"
+        self.out_activation = out_activation
         self.first = first
         if first:
             self.n_iter, self.t, self.weight_seen, self.loss_curve = 0, 0, 0.0, []
