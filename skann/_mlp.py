@@ -141,7 +141,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Output transfer function.
     n_features_in_ : int
         Features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names, when ``X`` has string column names.
 
     See Also
