@@ -446,8 +446,6 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             sw = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
-            if sw.sum() <= 0:
-                raise ValueError("sample_weight sums to zero; nothing to learn from.")
         layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
         rng = check_random_state(self.random_state)
         if first:

@@ -1,0 +1,206 @@
+"""BackpropMLPClassifier: bad input is refused with a clear error before any state
+changes; every supported kind of good input works.
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skann import BackpropMLPClassifier
+
+FAST = {"hidden_layer_sizes": (6,), "max_iter": 3, "random_state": 0}
+
+
+@pytest.fixture(autouse=True)
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        60, 5, n_informative=3, n_redundant=0, n_classes=3, random_state=0
+    )
+    return X, y
+
+
+def _with(X, value):
+    X = X.copy()
+    X[3, 1] = value
+    return X
+
+
+def _state(clf):
+    names = ["classes_", "n_iter_", "t_", "loss_curve_", "n_features_in_"]
+    state = {name: pickle.dumps(getattr(clf, name)) for name in names}
+    state["weights"] = [W.copy() for W in clf.coefs_ + clf.intercepts_]
+    return state
+
+
+def _assert_unchanged(clf, before, X):
+    after = _state(clf)
+    for name, value in before.items():
+        if name == "weights":
+            for W, saved in zip(after[name], value, strict=True):
+                np.testing.assert_array_equal(W, saved)
+        else:
+            assert after[name] == value, f"{name} changed"
+    assert clf.predict(X).shape == (X.shape[0],)
+
+
+FAILURES = {
+    "nan": (lambda X, y: (_with(X, np.nan), y), ValueError, "NaN"),
+    "inf": (lambda X, y: (_with(X, np.inf), y), ValueError, "infinity"),
+    "fewer_features": (lambda X, y: (X[:, :-1], y), ValueError, "features"),
+    "unseen_label": (
+        lambda X, y: (X, np.where(y == 2, 7, y)),
+        ValueError,
+        r"labels \[7\] that are not in classes",
+    ),
+    "continuous_y": (lambda X, y: (X, y + 0.5), ValueError, "Unknown label type"),
+    "empty": (lambda X, y: (X[:0], y[:0]), ValueError, "0 sample"),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILURES))
+@pytest.mark.parametrize("fitted_by", ["fit", "partial_fit"])
+def test_failed_partial_fit_keeps_the_model(data, case, fitted_by):
+    X, y = data
+    clf = BackpropMLPClassifier(**FAST)
+    if fitted_by == "fit":
+        clf.fit(X, y)
+    else:
+        clf.partial_fit(X, y, classes=np.unique(y))
+    before = _state(clf)
+    corrupt, error, match = FAILURES[case]
+    with pytest.raises(error, match=match):
+        clf.partial_fit(*corrupt(X, y))
+    _assert_unchanged(clf, before, X)
+    clf.partial_fit(X, y)  # still usable
+    assert clf.n_iter_ == pickle.loads(before["n_iter_"]) + 1
+
+
+@pytest.mark.parametrize("case", ["nan", "inf", "continuous_y", "empty"])
+def test_failed_fit_leaves_no_trace(data, case):
+    X, y = data
+    corrupt, error, match = FAILURES[case]
+    clf = BackpropMLPClassifier(**FAST)
+    with pytest.raises(error, match=match):
+        clf.fit(*corrupt(X, y))
+    assert [name for name in vars(clf) if name.endswith("_")] == []
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_one_class(data):
+    X, y = data
+    with pytest.raises(ValueError, match="only one class"):
+        BackpropMLPClassifier(**FAST).fit(X, np.zeros_like(y))
+
+
+def test_partial_fit_first_call_needs_classes(data):
+    X, y = data
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        BackpropMLPClassifier(**FAST).partial_fit(X, y)
+
+
+def test_partial_fit_with_different_classes(data):
+    X, y = data
+    clf = BackpropMLPClassifier(**FAST).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="differs from classes_"):
+        clf.partial_fit(X, y, classes=[0, 1, 2, 3])
+
+
+def test_warm_start_with_changed_classes(data):
+    X, y = data
+    clf = BackpropMLPClassifier(warm_start=True, **FAST).fit(X, y)
+    before = _state(clf)
+    with pytest.raises(ValueError, match="warm_start=True needs y with the classes"):
+        clf.fit(X[y < 2], y[y < 2])
+    _assert_unchanged(clf, before, X)
+
+
+def test_warm_start_with_changed_layers(data):
+    X, y = data
+    clf = BackpropMLPClassifier(warm_start=True, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        clf.set_params(hidden_layer_sizes=(4, 4)).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "sample_weight, match",
+    [
+        (-np.ones(60), "Negative values in data passed to `sample_weight`"),
+        (np.ones(59), r"sample_weight.shape == \(59,\), expected \(60,\)"),
+        (np.zeros(60), "at least one non-zero"),
+    ],
+)
+def test_bad_sample_weight(data, sample_weight, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        BackpropMLPClassifier(**FAST).fit(X, y, sample_weight=sample_weight)
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("hidden_layer_sizes", 0),
+        ("hidden_layer_sizes", (10, 0)),
+        ("hidden_layer_sizes", (10, -3)),
+        ("hidden_layer_sizes", (2.5,)),
+        ("activation", "softplus"),
+        ("solver", "rmsprop"),
+        ("learning_rate_init", 0.0),
+        ("learning_rate", "cosine"),
+        ("batch_size", 0),
+        ("momentum", 1.5),
+        ("validation_fraction", 1.0),
+        ("beta_2", 1.0),
+        ("max_iter", 0),
+        ("alpha", -1.0),
+    ],
+)
+def test_bad_parameter_values(data, name, value):
+    X, y = data
+    clf = BackpropMLPClassifier(**FAST).set_params(**{name: value})
+    with pytest.raises((ValueError, InvalidParameterError), match=name):
+        clf.fit(X, y)
+
+
+def test_wrong_number_of_features_at_predict(data):
+    X, y = data
+    clf = BackpropMLPClassifier(**FAST).fit(X, y)
+    for method in (clf.predict, clf.predict_proba, clf.predict_log_proba):
+        with pytest.raises(ValueError, match="features"):
+            method(X[:, :3])
+
+
+def test_good_input_of_every_kind(data):
+    X, y = data
+    labels = np.array(["cat", "dog", "emu"])[y]
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    reference = BackpropMLPClassifier(**FAST).fit(X, y)
+    for X_in, y_in in [
+        (frame, labels),
+        (sparse.csr_matrix(X), y),
+        (X.tolist(), y.tolist()),
+        (X, pd.Series(labels)),
+    ]:
+        clf = BackpropMLPClassifier(**FAST).fit(X_in, y_in)
+        np.testing.assert_allclose(
+            clf.predict_proba(X_in), reference.predict_proba(X), rtol=1e-10
+        )
+    clf = BackpropMLPClassifier(**FAST).fit(frame, labels)
+    np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
+    assert set(clf.predict(frame)) <= set(labels)
+    boolean = BackpropMLPClassifier(**FAST).fit(X, y == 1)
+    assert boolean.predict(X).dtype == bool
