@@ -760,6 +760,7 @@ class _BatchTrainer:
         self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
         self.Y_batch = np.empty((batch_size, units[-1]), dtype)
         self.layer_out = [np.empty((batch_size, u), dtype) for u in units[1:]]
+        self.deltas = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
         self.gradient = np.empty(run.layout.size, dtype)
         self.coef_grads, self.intercept_grads = run.layout.views(self.gradient)
         self.hidden = run.activation
@@ -782,11 +783,11 @@ class _BatchTrainer:
             else:
                 rows = order[batch]
                 Xb = (
-                    np.take(self.X, rows, axis=0, out=self.X_batch[:m])
+                    np.take(self.X, rows, axis=0, out=self.X_batch[:m], mode="clip")
                     if self.dense
                     else self.X[rows]
                 )
-                Yb = np.take(self.Y, rows, axis=0, out=self.Y_batch[:m])
+                Yb = np.take(self.Y, rows, axis=0, out=self.Y_batch[:m], mode="clip")
                 swb = None if self.sw is None else self.sw[rows]
             activations = forward_pass(
                 Xb,
@@ -811,6 +812,7 @@ class _BatchTrainer:
                 self.coef_grads,
                 self.intercept_grads,
                 swb,
+                deltas=[buffer[:m] for buffer in self.deltas],
             )
             run.optimizer.step(run.theta, self.gradient)
             total += loss * m

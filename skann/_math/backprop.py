@@ -164,14 +164,15 @@ def backward_pass(
     coef_grads,
     intercept_grads,
     sample_weight=None,
+    deltas=None,
 ):
     """Backpropagation: the gradients of the mean loss plus its L2 penalty.
 
     With ``n`` the total sample weight: ``delta_L = (A_L - Y) / n`` (weighted by
     row), then for each layer from the output down
-    ``dL/dW_l = A_{l-1}^T delta_l + (alpha / n) W_l``, ``dL/db_l = sum_rows delta_l``
-    and ``delta_{l-1} = (delta_l W_l^T) * g'(Z_{l-1})``. The input layer's delta is
-    never computed: nothing reads it.
+    ``dL/dW_l = A_{l-1}^T delta_l + (alpha / n) W_l``, ``dL/db_l = 1^T delta_l``
+    (the column sums) and ``delta_{l-1} = (delta_l W_l^T) * g'(Z_{l-1})``. The
+    input layer's delta is never computed: nothing reads it.
 
     Parameters
     ----------
@@ -190,15 +191,20 @@ def backward_pass(
         Buffers shaped like ``coefs`` and the biases, overwritten with the gradients.
     sample_weight : ndarray of shape (n,), default=None
         Weights of the rows.
+    deltas : list of ndarray, default=None
+        Buffers of shape (n, fan_out) for the hidden layers' deltas; allocated when
+        None.
 
     Returns
     -------
     coef_grads, intercept_grads : list of ndarray
     """
     A_out = activations[-1]
-    total = A_out.shape[0] if sample_weight is None else sample_weight.sum()
+    n = A_out.shape[0]
+    total = n if sample_weight is None else sample_weight.sum()
     delta = output_error(A_out, Y, sample_weight, out=A_out)
     delta /= total
+    ones = np.ones(n, dtype=A_out.dtype)
     for layer in range(len(coefs) - 1, -1, -1):
         A_in = activations[layer]
         if sparse.issparse(A_in):
@@ -207,9 +213,10 @@ def backward_pass(
             np.matmul(A_in.T, delta, out=coef_grads[layer])
         if alpha:
             coef_grads[layer] += (alpha / total) * coefs[layer]
-        np.sum(delta, axis=0, out=intercept_grads[layer])
+        np.matmul(ones, delta, out=intercept_grads[layer])
         if layer > 0:
-            delta = hidden_derivative(A_in, delta @ coefs[layer].T)
+            out = None if deltas is None else deltas[layer - 1]
+            delta = hidden_derivative(A_in, np.matmul(delta, coefs[layer].T, out=out))
     return coef_grads, intercept_grads
 
 
