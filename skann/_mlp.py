@@ -318,12 +318,19 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Columns follow ``classes_``. Rows sum to 1 for binary and multiclass
             targets; for multilabel targets each column is one label's probability.
+            Logistic outputs are clipped to ``[eps, 1 - eps]`` of their dtype, as
+            the loss clips them in training.
         """
         check_is_fitted(self)
         X = validate_data(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
         P = self._output(X)
+        if self.out_activation_ == "logistic":
+            # A saturated sigmoid rounds to exactly 0 or 1; keep the probabilities
+            # inside (0, 1), where the training loss clips them too.
+            eps = np.finfo(P.dtype).eps
+            np.clip(P, eps, 1 - eps, out=P)
         if self.n_outputs_ == 1:
             return np.hstack([1 - P, P])
         return P
@@ -454,10 +461,13 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             theta = self._current_parameters(layout, X.dtype)
         out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
         run = _Run(self, layout, theta, X.dtype, out_activation, first, incremental)
-        if self.solver == "lbfgs":
-            run.fit_lbfgs(X, Y, sw)
-        else:
-            run.fit_stochastic(X, Y, y, sw, rng)
+        # Overflow is reported once, as an error naming the learning rate, rather
+        # than as NumPy warnings on the way there.
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.solver == "lbfgs":
+                run.fit_lbfgs(X, Y, sw)
+            else:
+                run.fit_stochastic(X, Y, y, sw, rng)
         run.commit(binarizer)
         return self
 
