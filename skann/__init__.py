@@ -1,8 +1,16 @@
 """skann: neural-network estimators for scikit-learn on plain NumPy/SciPy math."""
 
+from skann._gradient_check import check_gradient
+from skann._math.activations import make_activation
 from skann._mlp import BackpropMLPClassifier
 from skann._perceptron import PerceptronClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["BackpropMLPClassifier", "PerceptronClassifier", "__version__"]
+__all__ = [
+    "BackpropMLPClassifier",
+    "PerceptronClassifier",
+    "__version__",
+    "check_gradient",
+    "make_activation",
+]

@@ -11,7 +11,7 @@ import numpy as np
 from scipy import sparse
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
+from sklearn.utils import compute_class_weight, gen_batches
 
 from skann._compat import get_chunk_n_rows
 
@@ -134,6 +134,36 @@ def epoch_order(indices, shuffle, random_state):
     return random_state.permutation(indices) if shuffle else indices
 
 
+def class_weight_per_sample(class_weight, classes, y, class_counts):
+    """The class weight of each sample, to multiply into its sample weight.
+
+    Parameters
+    ----------
+    class_weight : dict or "balanced"
+        Weight of each class, or ``"balanced"``:
+        ``n_samples / (n_classes * count_c)`` computed from ``class_counts``, the
+        counts of everything seen so far (so ``partial_fit`` stays balanced over
+        the whole stream). Classes not seen yet get weight 0 (they have no samples).
+    classes : ndarray of shape (n_classes,)
+        Sorted class labels.
+    y : ndarray of shape (n_samples,)
+        Labels.
+    class_counts : ndarray of int of shape (n_classes,)
+        Samples of each class seen so far, this call included.
+
+    Returns
+    -------
+    weights : ndarray of float64 of shape (n_samples,)
+    """
+    if class_weight == "balanced":
+        seen = class_counts > 0
+        per_class = np.zeros(len(classes), dtype=np.float64)
+        per_class[seen] = class_counts.sum() / (seen.sum() * class_counts[seen])
+    else:
+        per_class = compute_class_weight(class_weight, classes=classes, y=y)
+    return per_class[np.searchsorted(classes, y)]
+
+
 @contextmanager
 def unchanged_on_error(estimator):
     """Undo what input validation set on ``estimator`` if the call then fails.
@@ -233,6 +263,46 @@ class StoppingRule:
     def restart_patience(self):
         """Count epochs without improvement from zero again (after a step-size cut)."""
         self._no_improvement = 0
+
+
+class EpochLog:
+    """What ``verbose`` shows: one line per epoch and, when tqdm is installed, a
+    progress bar over the epochs (the optional ``skann[progress]`` extra).
+
+    Parameters
+    ----------
+    verbose : int or bool
+        Nothing is shown when false.
+    total : int
+        Epochs planned, for the progress bar.
+    """
+
+    def __init__(self, verbose, total):
+        self.verbose = verbose
+        self.bar = None
+        if verbose and total > 1:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                tqdm = None
+            if tqdm is not None:
+                self.bar = tqdm(total=total, unit="epoch", leave=False)
+
+    def epoch(self, message, loss):
+        """Show the line of an epoch that has ended."""
+        if not self.verbose:
+            return
+        if self.bar is None:
+            print(message)
+        else:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{loss:.5f}", refresh=False)
+            self.bar.write(message)
+
+    def close(self):
+        """Remove the progress bar."""
+        if self.bar is not None:
+            self.bar.close()
 
 
 def warn_not_converged(max_iter):

@@ -6,6 +6,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
@@ -13,25 +14,39 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from skann._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from skann._engine import EpochLog as _EpochLog
 from skann._engine import (
     StoppingRule,
     chunked_rows,
+    class_weight_per_sample,
     epoch_order,
+    row_hashes,
     unchanged_on_error,
     validation_split,
     warn_not_converged,
 )
-from skann._math.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from skann._math.activations import (
+    ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    Activation,
+    identity,
+)
 from skann._math.backprop import (
     ParameterLayout,
     backward_pass,
     forward_pass,
     loss_and_gradient,
 )
-from skann._math.init import glorot_uniform
+from skann._math.dropout import dropout_masks
+from skann._math.init import glorot_uniform, he_uniform
 from skann._math.losses import LOSSES, l2_penalty
 from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbfgs
 
@@ -62,8 +77,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
         Units of each hidden layer.
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Transfer function of the hidden layers.
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "gelu"} \
+            or Activation, default="relu"
+        Transfer function of the hidden layers: a name, or a function and its
+        derivative wrapped by :func:`skann.make_activation`.
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
         ``"sgd"``: stochastic gradient descent with momentum; ``"adam"``: Adam;
         ``"lbfgs"``: the quasi-Newton L-BFGS-B of SciPy on the whole data set.
@@ -72,11 +89,19 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int or "auto", default="auto"
         Samples per gradient step of the stochastic solvers; ``"auto"`` is
         ``min(200, n_samples)``. Larger values are clipped with a warning.
-    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
-        Step-size schedule of ``"sgd"``. ``"invscaling"`` counts the samples seen
-        by their weight (the number of samples when unweighted, as scikit-learn).
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine", "step"}, \
+            default="constant"
+        Step-size schedule of ``"sgd"`` and ``"adam"``: scikit-learn's three
+        (``"invscaling"`` counts the samples seen by their weight), cosine
+        annealing over ``max_iter`` epochs, or a decay by ``learning_rate_decay``
+        every ``learning_rate_step`` epochs. The rate of each epoch is in
+        ``history_``.
     learning_rate_init : float, default=0.001
         Initial step size ``eta`` of ``"sgd"`` and ``"adam"``.
+    learning_rate_step : int, default=10
+        Epochs between two decays of the ``"step"`` schedule.
+    learning_rate_decay : float, default=0.1
+        Factor of each decay of the ``"step"`` schedule.
     power_t : float, default=0.5
         Exponent of the ``"invscaling"`` schedule.
     max_iter : int, default=200
@@ -89,7 +114,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Training stops when the loss (or the validation score) has not improved by
         ``tol`` for more than ``n_iter_no_change`` epochs.
     verbose : bool, default=False
-        Print the loss after each epoch (each iteration for ``"lbfgs"``).
+        Print one line per epoch (per iteration for ``"lbfgs"``): loss, validation
+        loss and score, learning rate, time; with tqdm installed, also a progress
+        bar.
     warm_start : bool, default=False
         Start ``fit`` from the current weights.
     momentum : float, default=0.9
@@ -97,8 +124,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     nesterovs_momentum : bool, default=True
         Use Nesterov's momentum with ``"sgd"``.
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified), stop when its
-        accuracy stalls and keep the best weights. Ignored by ``partial_fit``.
+        Stop when the accuracy on a validation set stalls and keep the best
+        weights. The validation set is the ``X_val, y_val`` given to ``fit``, or
+        else ``validation_fraction`` of the data (stratified, weight-aware, copies
+        of a sample on one side). Ignored by ``partial_fit``.
     validation_fraction : float, default=0.1
         Share held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -109,6 +138,19 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Patience of the stopping rule, in epochs.
     max_fun : int, default=15000
         Most loss evaluations of ``"lbfgs"``.
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class, multiplied into ``sample_weight`` (as scikit-learn's
+        linear models do). ``"balanced"`` uses ``W / (n_classes * W_c)``, with
+        ``W_c`` the total sample weight of class ``c`` in all data seen
+        (``partial_fit`` batches included) and ``W`` their sum. Not for multilabel
+        ``y``.
+    dropout : float or array-like of float, default=0.0
+        Inverted dropout: the probability of zeroing each hidden unit's output
+        during training, one rate for all hidden layers or one per layer.
+        Predictions are deterministic.
+    init : {"glorot", "he"}, default="glorot"
+        Initial weights: Glorot's uniform (scikit-learn's) or He's uniform
+        ``U(-sqrt(6 / fan_in), sqrt(6 / fan_in))``, suited to relu.
 
     Attributes
     ----------
@@ -139,6 +181,13 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Output units.
     out_activation_ : {"softmax", "logistic"}
         Output transfer function.
+    best_iteration_ : int or None
+        Epoch whose weights were kept by early stopping.
+    validation_loss_curve_ : list of float or None
+        Cross-entropy on the validation set after each epoch (no penalty term).
+    history_ : pandas.DataFrame
+        One row per epoch (per iteration for ``"lbfgs"``): ``epoch``, ``loss``,
+        ``validation_loss``, ``validation_score``, ``learning_rate``, ``seconds``.
     n_features_in_ : int
         Features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -156,7 +205,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     ``loss_curve_`` keeps growing); ``partial_fit`` ignores ``early_stopping``
     (scikit-learn raises); ``"lbfgs"`` keeps float32 and records ``loss_curve_``;
     a diverging fit raises ``FloatingPointError`` naming the learning rate and
-    leaves the estimator as it was.
+    leaves the estimator as it was; ``learning_rate`` schedules apply to
+    ``"adam"`` too (scikit-learn applies them to ``"sgd"`` only).
 
     Examples
     --------
@@ -175,14 +225,18 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS)), Activation],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", "cosine", "step"})
+        ],
+        "learning_rate_step": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate_decay": [Interval(Real, 0, 1, closed="right")],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -200,6 +254,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "init": [StrOptions({"glorot", "he"})],
     }
 
     def __init__(
@@ -228,6 +285,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        learning_rate_step=10,
+        learning_rate_decay=0.1,
+        class_weight=None,
+        dropout=0.0,
+        init="glorot",
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -252,16 +314,32 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.learning_rate_step = learning_rate_step
+        self.learning_rate_decay = learning_rate_decay
+        self.class_weight = class_weight
+        self.dropout = dropout
+        self.init = init
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
-        tags.classifier_tags.multi_label = True
+        tags.classifier_tags.multi_label = self.class_weight is None
         return tags
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+        coefs_init=None,
+        intercepts_init=None,
+    ):
         """Train the network on ``(X, y)``.
 
         Parameters
@@ -272,14 +350,31 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             Class labels, or a multilabel indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights; each sample's loss counts in proportion.
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            Validation samples for early stopping (needs ``early_stopping=True``),
+            used instead of a ``validation_fraction`` split. In a ``Pipeline``,
+            ``Pipeline(..., transform_input=["X_val"])`` transforms it like ``X``
+            (with metadata routing enabled and ``set_fit_request(X_val=True,
+            y_val=True)``).
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            Their labels.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples in the validation score and loss.
+        coefs_init : list of ndarray of shape (fan_in, fan_out), default=None
+            Initial weight matrices, one per layer, instead of ``init``'s.
+        intercepts_init : list of ndarray of shape (fan_out,), default=None
+            Initial bias vectors (zeros when only ``coefs_init`` is given).
 
         Returns
         -------
         self : BackpropMLPClassifier
             The trained estimator.
         """
+        validation = (X_val, y_val, sample_weight_val)
+        start = (coefs_init, intercepts_init)
         with unchanged_on_error(self):
-            return self._fit(X, y, None, sample_weight, incremental=False)
+            return self._fit(X, y, None, sample_weight, False, validation, start)
 
     @available_if(_stochastic_solver)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -303,7 +398,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             The updated estimator.
         """
         with unchanged_on_error(self):
-            return self._fit(X, y, classes, sample_weight, incremental=True)
+            return self._fit(X, y, classes, sample_weight, True, None, None)
 
     def predict_proba(self, X):
         """Class probabilities, computed in chunks of bounded memory.
@@ -321,11 +416,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             Logistic outputs are clipped to ``[eps, 1 - eps]`` of their dtype, as
             the loss clips them in training.
         """
-        check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
-        P = self._output(X)
+        P = self._forward(X)
         if self.out_activation_ == "logistic":
             # A saturated sigmoid rounds to exactly 0 or 1; keep the probabilities
             # inside (0, 1), where the training loss clips them too.
@@ -348,8 +439,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         proba = self.predict_proba(X)
-        with np.errstate(divide="ignore"):
-            return np.log(proba, out=proba)
+        return np.log(proba, out=proba)
 
     def predict(self, X):
         """Predicted class of each sample (label set, for multilabel targets).
@@ -363,11 +453,50 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
+        output = self._forward(X)
+        return self._label_binarizer.inverse_transform(output)
+
+    def decision_function(self, X):
+        """Net input of the output layer, ``Z_L = A_{L-1} W_L + b_L``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            One column per output unit, one dimension for binary targets (the
+            log-odds of ``classes_[1]``).
+        """
+        Z = self._forward(X, output="net_input")
+        return Z.ravel() if self.n_outputs_ == 1 else Z
+
+    def hidden_activations(self, X, layer=-1):
+        """Outputs ``A_l`` of a hidden layer: the network as a learned feature map.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        layer : int, default=-1
+            Which hidden layer, counted from 0 (the first); negative counts from
+            the last.
+
+        Returns
+        -------
+        A : ndarray of shape (n_samples, hidden_layer_sizes[layer])
+            The layer's activations, computed without dropout.
+        """
         check_is_fitted(self)
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
-        )
-        return self._label_binarizer.inverse_transform(self._output(X))
+        n_hidden = len(self.coefs_) - 1
+        if not -n_hidden <= layer < n_hidden:
+            raise ValueError(
+                f"layer={layer} is not a hidden layer; the network has {n_hidden} "
+                f"(layer in [{-n_hidden}, {n_hidden - 1}])."
+            )
+        return self._forward(X, output=layer % n_hidden)
 
     # ------------------------------------------------------------------ validation
     def _hidden_units(self):
@@ -382,8 +511,24 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             )
         return [int(s) for s in sizes]
 
+    def _dropout_rates(self, n_hidden):
+        rates = np.atleast_1d(np.asarray(self.dropout, dtype=float))
+        if rates.ndim != 1 or len(rates) not in (1, n_hidden):
+            raise ValueError(
+                f"dropout must be one rate or one per hidden layer ({n_hidden}), got "
+                f"{self.dropout!r}."
+            )
+        if np.any((rates < 0) | (rates >= 1)):
+            raise ValueError(f"dropout rates must lie in [0, 1), got {self.dropout!r}.")
+        return np.broadcast_to(rates, (n_hidden,)).tolist()
+
+    def _activation(self):
+        if isinstance(self.activation, Activation):
+            return self.activation
+        return ACTIVATIONS[self.activation]
+
     def _targets(self, y, classes, first, incremental):
-        """Validate labels; return the binarizer to use and ``y`` as 0/1 columns."""
+        """Validate labels; return the binarizer to use and ``y``."""
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -433,9 +578,73 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 )
         return binarizer, y
 
+    def _sample_weights(self, X, y, sample_weight, binarizer, first):
+        """``sample_weight`` times the class weights; and the class counts seen."""
+        sw = None
+        if sample_weight is not None or self.class_weight is not None:
+            sw = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        counts = None
+        if y.ndim == 1:
+            # Total sample weight per class, so that "balanced" treats a weight k
+            # as k copies of a sample.
+            counts = np.bincount(
+                np.searchsorted(binarizer.classes_, y),
+                weights=sw,
+                minlength=len(binarizer.classes_),
+            )
+            if not first:
+                counts = counts + self._class_counts
+        if self.class_weight is None:
+            return sw, counts
+        if y.ndim == 2:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        per_sample = class_weight_per_sample(
+            self.class_weight, binarizer.classes_, y, counts
+        )
+        sw = sw * per_sample.astype(X.dtype)
+        if not sw.any():
+            raise ValueError("class_weight gives every sample a zero weight.")
+        return sw, counts
+
+    def _validation_data(self, validation, binarizer, dtype):
+        X_val, y_val, sw_val = validation if validation else (None, None, None)
+        if X_val is None and y_val is None:
+            if sw_val is not None:
+                raise ValueError("sample_weight_val is given without X_val, y_val.")
+            return None
+        if X_val is None or y_val is None:
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"{given} is given but {missing} is not.")
+        if not self.early_stopping:
+            raise ValueError(
+                "X_val and y_val are given but early_stopping=False; set "
+                "early_stopping=True to use them."
+            )
+        X_val = validate_data(
+            self, X_val, accept_sparse="csr", dtype=dtype, reset=False
+        )
+        y_val = np.asarray(y_val)
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = y_val.ravel()
+        check_consistent_length(X_val, y_val)
+        unseen = np.setdiff1d(unique_labels(y_val), binarizer.classes_)
+        if y_val.ndim == 1 and len(unseen):
+            raise ValueError(
+                f"y_val holds the labels {unseen.tolist()} that are not in y."
+            )
+        Y_val = binarizer.transform(y_val).astype(dtype)
+        if sw_val is not None:
+            sw_val = _check_sample_weight(
+                sw_val, X_val, dtype=dtype, ensure_non_negative=True
+            )
+        return X_val, Y_val, sw_val
+
     # ------------------------------------------------------------------ training
-    def _fit(self, X, y, classes, sample_weight, incremental):
+    def _fit(self, X, y, classes, sample_weight, incremental, validation, start):
         hidden = self._hidden_units()
+        rates = self._dropout_rates(len(hidden))
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X, y = validate_data(
             self,
@@ -448,35 +657,64 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         binarizer, y = self._targets(y, classes, first, incremental)
         Y = binarizer.transform(y).astype(X.dtype)
-        sw = None
-        if sample_weight is not None:
-            sw = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
+        sw, counts = self._sample_weights(X, y, sample_weight, binarizer, first)
+        val = self._validation_data(validation, binarizer, X.dtype)
         layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
         rng = check_random_state(self.random_state)
-        if first:
+        coefs_init, intercepts_init = start if start else (None, None)
+        if coefs_init is not None or intercepts_init is not None:
+            theta = self._given_parameters(layout, X.dtype, coefs_init, intercepts_init)
+            first = True
+        elif first:
             theta = self._initial_parameters(layout, X.dtype, rng)
         else:
             theta = self._current_parameters(layout, X.dtype)
         out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
         run = _Run(self, layout, theta, X.dtype, out_activation, first, incremental)
+        run.dropout = rates
         # Overflow is reported once, as an error naming the learning rate, rather
         # than as NumPy warnings on the way there.
         with np.errstate(over="ignore", invalid="ignore"):
             if self.solver == "lbfgs":
-                run.fit_lbfgs(X, Y, sw)
+                run.fit_lbfgs(X, Y, sw, val, rng)
             else:
-                run.fit_stochastic(X, Y, y, sw, rng)
+                run.fit_stochastic(X, Y, y, sw, val, rng)
         run.commit(binarizer)
+        self._class_counts = counts
         return self
 
     def _initial_parameters(self, layout, dtype, rng):
         coefs, intercepts = [], []
         for fan_in, fan_out in layout.shapes:
-            W, b = glorot_uniform(fan_in, fan_out, self.activation, rng, dtype)
+            if self.init == "he":
+                W, b = he_uniform(fan_in, fan_out, rng, dtype)
+            else:
+                name = self.activation if isinstance(self.activation, str) else ""
+                W, b = glorot_uniform(fan_in, fan_out, name, rng, dtype)
             coefs.append(W)
             intercepts.append(b)
+        return layout.pack(coefs, intercepts, dtype)
+
+    def _given_parameters(self, layout, dtype, coefs_init, intercepts_init):
+        if coefs_init is None:
+            raise ValueError("intercepts_init is given without coefs_init.")
+        coefs = [np.asarray(W, dtype=dtype) for W in coefs_init]
+        if intercepts_init is None:
+            intercepts = [np.zeros(fan_out, dtype) for _, fan_out in layout.shapes]
+        else:
+            intercepts = [np.asarray(b, dtype=dtype) for b in intercepts_init]
+        shapes = [W.shape for W in coefs]
+        bias_shapes = [b.shape for b in intercepts]
+        if shapes != layout.shapes or bias_shapes != [
+            (fan_out,) for _, fan_out in layout.shapes
+        ]:
+            raise ValueError(
+                f"coefs_init/intercepts_init have shapes {shapes}/{bias_shapes}; the "
+                f"network needs {layout.shapes} and "
+                f"{[(fan_out,) for _, fan_out in layout.shapes]}."
+            )
+        if not all(np.isfinite(a).all() for a in coefs + intercepts):
+            raise ValueError("coefs_init/intercepts_init contain NaN or infinity.")
         return layout.pack(coefs, intercepts, dtype)
 
     def _current_parameters(self, layout, dtype):
@@ -490,16 +728,30 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         return layout.pack(self.coefs_, self.intercepts_, dtype)
 
     # ------------------------------------------------------------------ prediction
-    def _output(self, X):
-        """Output-layer activations ``A_L``, computed chunk by chunk."""
-        out = OUTPUT_ACTIVATIONS[self.out_activation_]
-        hidden = ACTIVATIONS[self.activation].function
+    def _forward(self, X, output="activation"):
+        """Run the trained network chunk by chunk.
+
+        ``output`` is ``"activation"`` (``A_L``), ``"net_input"`` (``Z_L``) or the
+        index of a hidden layer whose activations to return.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
+        )
+        hidden = self._activation().function
         coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_]
         intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_]
-        result = np.empty((X.shape[0], self.n_outputs_), dtype=X.dtype)
+        if isinstance(output, Integral):
+            coefs, intercepts = coefs[: output + 1], intercepts[: output + 1]
+            last = hidden
+        elif output == "net_input":
+            last = identity
+        else:
+            last = OUTPUT_ACTIVATIONS[self.out_activation_]
+        result = np.empty((X.shape[0], coefs[-1].shape[1]), dtype=X.dtype)
         row_bytes = X.dtype.itemsize * sum(W.shape[1] for W in coefs)
         for rows in chunked_rows(X.shape[0], row_bytes):
-            result[rows] = forward_pass(X[rows], coefs, intercepts, hidden, out)[-1]
+            result[rows] = forward_pass(X[rows], coefs, intercepts, hidden, last)[-1]
         return result
 
 
@@ -518,20 +770,25 @@ class _Run:
         self.theta = theta
         self.dtype = dtype
         self.incremental = incremental
-        self.activation = ACTIVATIONS[est.activation]
+        self.activation = est._activation()
         self.out_activation = out_activation
         self.first = first
+        self.dropout = None
         if first:
-            self.n_iter, self.t, self.weight_seen, self.loss_curve = 0, 0, 0.0, []
+            self.n_iter, self.t, self.weight_seen = 0, 0, 0.0
+            self.loss_curve, self.history = [], []
             self.best_loss = np.inf
         else:
             self.n_iter, self.t = est.n_iter_, est.t_
             self.weight_seen = getattr(est, "_weight_seen", float(est.t_))
             self.loss_curve = list(getattr(est, "loss_curve_", []))
+            self.history = list(getattr(est, "_history", []))
             self.best_loss = getattr(est, "best_loss_", None) or np.inf
         self.loss = None
         self.validation_scores = None
+        self.validation_losses = None
         self.best_validation_score = None
+        self.best_iteration = None
         self.optimizer = None
 
     # -------------------------------------------------------------- stochastic
@@ -547,9 +804,12 @@ class _Run:
         ):
             return copy.deepcopy(previous)
         schedule = LearningRateSchedule(
-            est.learning_rate if est.solver == "sgd" else "constant",
+            est.learning_rate,
             est.learning_rate_init,
             est.power_t,
+            max_epochs=est.max_iter,
+            step=est.learning_rate_step,
+            decay=est.learning_rate_decay,
         )
         if est.solver == "sgd":
             return SGD(
@@ -568,31 +828,40 @@ class _Run:
             est.epsilon,
         )
 
-    def fit_stochastic(self, X, Y, y, sw, rng):
+    def _batch_size(self, n):
+        est = self.est
+        if est.batch_size == "auto":
+            return min(200, n)
+        if est.batch_size > n:
+            warnings.warn(
+                f"batch_size={est.batch_size} is larger than the {n} training "
+                f"samples; it is clipped to {n}.",
+                UserWarning,
+                stacklevel=5,
+            )
+        return min(est.batch_size, n)
+
+    def fit_stochastic(self, X, Y, y, sw, val, rng):
         est = self.est
         rows = np.arange(X.shape[0])
         early_stopping = est.early_stopping and not self.incremental
-        val = None
-        if early_stopping:
+        if early_stopping and val is None:
             codes = Y.argmax(axis=1) if y.ndim == 1 else None
-            rows, val = validation_split(X, codes, sw, est.validation_fraction, rng)
-            self.validation_scores = []
+            rows, held_out = validation_split(
+                X, codes, sw, est.validation_fraction, rng
+            )
+            val = (
+                X[held_out],
+                Y[held_out],
+                None if sw is None else sw[held_out],
+            )
+        if early_stopping:
+            self.validation_scores, self.validation_losses = [], []
             self.best_validation_score = -np.inf
             self.best_loss = None
         n = len(rows)
-        if est.batch_size == "auto":
-            batch_size = min(200, n)
-        else:
-            if est.batch_size > n:
-                warnings.warn(
-                    f"batch_size={est.batch_size} is larger than the {n} training "
-                    f"samples; it is clipped to {n}.",
-                    UserWarning,
-                    stacklevel=4,
-                )
-            batch_size = min(est.batch_size, n)
         self.optimizer = self._optimizer()
-        trainer = _BatchTrainer(self, X, Y, sw, batch_size)
+        trainer = _BatchTrainer(self, X, Y, sw, self._batch_size(n), rng)
         rule = StoppingRule(
             est.tol,
             est.n_iter_no_change,
@@ -604,11 +873,13 @@ class _Run:
         best_theta = self.theta.copy() if early_stopping else None
         max_epochs = 1 if self.incremental else est.max_iter
         epoch_weight = float(n if sw is None else sw[rows].sum())
+        log = _EpochLog(est.verbose, max_epochs)
         order = rows
         try:
             for _ in range(max_epochs):
                 order = epoch_order(order, est.shuffle, rng)
                 started = time.perf_counter()
+                learning_rate = self.optimizer.schedule.learning_rate
                 loss = trainer.epoch(order) / n
                 self._check_finite(loss)
                 self.n_iter += 1
@@ -616,23 +887,19 @@ class _Run:
                 self.weight_seen += epoch_weight
                 self.loss = loss
                 self.loss_curve.append(loss)
-                if est.verbose:
-                    print(
-                        f"Iteration {self.n_iter}, loss = {loss:.8f} "
-                        f"({time.perf_counter() - started:.2f} s)"
-                    )
-                score = None
+                score = val_loss = None
                 if early_stopping:
-                    score = self._validation_score(X, Y, sw, val)
+                    val_loss, score = self._validate(*val)
                     self.validation_scores.append(score)
-                    if est.verbose:
-                        print(f"Validation score: {score:f}")
+                    self.validation_losses.append(val_loss)
                 improved, stop = rule.update(self.n_iter, loss, 1, score)
                 if early_stopping and improved:
                     best_theta[...] = self.theta
                     self.best_validation_score = score
+                    self.best_iteration = self.n_iter
                 if not early_stopping:
                     self.best_loss = min(self.best_loss, loss)
+                self._record(loss, val_loss, score, learning_rate, started, log)
                 # the schedule counts samples by weight, so that an integer weight k
                 # acts as k copies of a sample
                 self.optimizer.schedule.epoch_ends(self.weight_seen)
@@ -651,24 +918,47 @@ class _Run:
                 stacklevel=4,
             )
             self._check_finite(0.0)
+        finally:
+            log.close()
         if early_stopping:
             self.theta = best_theta
 
-    def _validation_score(self, X, Y, sw, val):
-        """Accuracy on the held-out rows (subset accuracy for multilabel)."""
+    def _record(self, loss, val_loss, score, learning_rate, started, log):
+        seconds = time.perf_counter() - started
+        nan = float("nan")
+        self.history.append(
+            {
+                "epoch": self.n_iter,
+                "loss": loss,
+                "validation_loss": nan if val_loss is None else val_loss,
+                "validation_score": nan if score is None else score,
+                "learning_rate": learning_rate,
+                "seconds": seconds,
+            }
+        )
+        message = f"Iteration {self.n_iter}, loss = {loss:.8f}"
+        if score is not None:
+            message += f", validation loss = {val_loss:.8f}, score = {score:.6f}"
+        if learning_rate == learning_rate:
+            message += f", learning rate = {learning_rate:.3g}"
+        log.epoch(f"{message} ({seconds:.2f} s)", loss)
+
+    def _validate(self, X_val, Y_val, sw_val):
+        """Loss and accuracy on the validation set (subset accuracy for multilabel)."""
         coefs, intercepts = self.layout.views(self.theta)
-        P = forward_pass(
-            X[val],
-            coefs,
-            intercepts,
-            self.activation.function,
-            OUTPUT_ACTIVATIONS[self.out_activation],
-        )[-1]
+        P = np.empty((X_val.shape[0], Y_val.shape[1]), dtype=self.dtype)
+        row_bytes = self.dtype.itemsize * sum(self.layout.layer_units[1:])
+        out = OUTPUT_ACTIVATIONS[self.out_activation]
+        for rows in chunked_rows(X_val.shape[0], row_bytes):
+            P[rows] = forward_pass(
+                X_val[rows], coefs, intercepts, self.activation.function, out
+            )[-1]
+        loss = LOSSES[self.out_activation](Y_val, P, sw_val)
         if self.out_activation == "softmax":
-            correct = P.argmax(axis=1) == Y[val].argmax(axis=1)
+            correct = P.argmax(axis=1) == Y_val.argmax(axis=1)
         else:
-            correct = np.all((P > 0.5) == (Y[val] > 0.5), axis=1)
-        return float(np.average(correct, weights=None if sw is None else sw[val]))
+            correct = np.all((P > 0.5) == (Y_val > 0.5), axis=1)
+        return loss, float(np.average(correct, weights=sw_val))
 
     def _check_finite(self, loss):
         if not (np.isfinite(loss) and np.isfinite(self.theta).all()):
@@ -681,9 +971,16 @@ class _Run:
             )
 
     # -------------------------------------------------------------- lbfgs
-    def fit_lbfgs(self, X, Y, sw):
+    def fit_lbfgs(self, X, Y, sw, val, rng):
         est = self.est
         theta = self.theta
+        masks = None
+        if any(self.dropout):
+            # L-BFGS needs one deterministic objective: one mask per sample for the
+            # whole run (dropout as a fixed random thinning of the network).
+            keys = row_hashes(X, None, rng)
+            hidden = self.layout.layer_units[1:-1]
+            masks = dropout_masks(keys, 0, hidden, self.dropout, self.dtype)
 
         def loss_and_grad(x):
             theta[...] = x
@@ -696,24 +993,37 @@ class _Run:
                 self.out_activation,
                 est.alpha,
                 sw,
+                masks=masks,
             )
             return loss, grad.astype(np.float64)
 
-        curve = []
+        log = _EpochLog(est.verbose, est.max_iter)
+        started = [time.perf_counter()]
+        if val is not None:
+            self.validation_scores, self.validation_losses = [], []
 
         def record(loss):
-            curve.append(float(loss))
-            if est.verbose:
-                print(f"Iteration {self.n_iter + len(curve)}, loss = {loss:.8f}")
+            self.n_iter += 1
+            self.loss_curve.append(float(loss))
+            val_loss = score = None
+            if val is not None:
+                val_loss, score = self._validate(*val)
+                self.validation_scores.append(score)
+                self.validation_losses.append(val_loss)
+            self._record(float(loss), val_loss, score, float("nan"), started[0], log)
+            started[0] = time.perf_counter()
 
-        result = minimize_lbfgs(
-            loss_and_grad,
-            theta.astype(np.float64),
-            est.max_iter,
-            est.max_fun,
-            est.tol,
-            callback=record,
-        )
+        try:
+            result = minimize_lbfgs(
+                loss_and_grad,
+                theta.astype(np.float64),
+                est.max_iter,
+                est.max_fun,
+                est.tol,
+                callback=record,
+            )
+        finally:
+            log.close()
         theta[...] = result.x
         self._check_finite(result.fun)
         if result.status == 1:
@@ -724,10 +1034,10 @@ class _Run:
                 ConvergenceWarning,
                 stacklevel=4,
             )
-        self.n_iter += result.nit
         self.loss = float(result.fun)
-        self.loss_curve.extend(curve)
         self.best_loss = min(self.best_loss, self.loss)
+        if val is not None:
+            self.best_validation_score = max(self.validation_scores, default=None)
 
     # -------------------------------------------------------------- commit
     def commit(self, binarizer):
@@ -743,14 +1053,29 @@ class _Run:
         est._weight_seen = self.weight_seen
         est.loss_ = self.loss
         est.loss_curve_ = self.loss_curve
-        est.best_loss_ = (
-            None if self.best_validation_score is not None else (self.best_loss)
+        est._history = self.history
+        est.history_ = pd.DataFrame(self.history, columns=_HISTORY_COLUMNS)
+        early = self.best_iteration is not None or (
+            self.validation_scores is not None and self.est.solver != "lbfgs"
         )
+        est.best_loss_ = None if early else self.best_loss
         if not self.incremental or not hasattr(est, "validation_scores_"):
             est.validation_scores_ = self.validation_scores
+            est.validation_loss_curve_ = self.validation_losses
             est.best_validation_score_ = self.best_validation_score
+            est.best_iteration_ = self.best_iteration
         if self.optimizer is not None:
             est._optimizer = self.optimizer
+
+
+_HISTORY_COLUMNS = [
+    "epoch",
+    "loss",
+    "validation_loss",
+    "validation_score",
+    "learning_rate",
+    "seconds",
+]
 
 
 class _BatchTrainer:
@@ -760,7 +1085,7 @@ class _BatchTrainer:
     gradient) are allocated once per call and reused by every batch.
     """
 
-    def __init__(self, run, X, Y, sw, batch_size):
+    def __init__(self, run, X, Y, sw, batch_size, rng):
         self.run = run
         self.X, self.Y, self.sw = X, Y, sw
         self.batch_size = batch_size
@@ -777,19 +1102,27 @@ class _BatchTrainer:
         self.out = OUTPUT_ACTIVATIONS[run.out_activation]
         self.loss = LOSSES[run.out_activation]
         self.alpha = run.est.alpha
+        self.dropout = run.dropout if any(run.dropout) else None
+        # Dropout masks are keyed by each row's contents: copies of a sample get
+        # the same mask, so integer weights act as copies.
+        self.row_keys = row_hashes(X, None, rng) if self.dropout else None
+        # Drawn once: the shuffles use a number of draws that depends on n, and the
+        # masks must not.
+        self.dropout_seed = int(rng.randint(2**31)) if self.dropout else 0
 
     def epoch(self, order):
         """Run one epoch over the rows ``order``; return the summed batch losses."""
         run = self.run
         coefs, intercepts = run.layout.views(run.theta)
         contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
+        epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
+        hidden_units = run.layout.layer_units[1:-1]
         total = 0.0
         for batch in gen_batches(len(order), self.batch_size):
             m = batch.stop - batch.start
             if contiguous:
                 rows = slice(order[0] + batch.start, order[0] + batch.stop)
                 Xb, Yb = self.X[rows], self.Y[rows]
-                swb = None if self.sw is None else self.sw[rows]
             else:
                 rows = order[batch]
                 Xb = (
@@ -798,7 +1131,22 @@ class _BatchTrainer:
                     else self.X[rows]
                 )
                 Yb = np.take(self.Y, rows, axis=0, out=self.Y_batch[:m], mode="clip")
-                swb = None if self.sw is None else self.sw[rows]
+            swb = None if self.sw is None else self.sw[rows]
+            weight = m if swb is None else swb.sum()
+            if weight == 0:
+                continue  # only zero-weight samples: nothing to learn from
+            masks = kept = None
+            if self.dropout:
+                masks = dropout_masks(
+                    self.row_keys[rows],
+                    epoch_key,
+                    hidden_units,
+                    self.dropout,
+                    run.dtype,
+                )
+                kept = []
+            elif self.hidden.from_net_input:
+                kept = []
             activations = forward_pass(
                 Xb,
                 coefs,
@@ -806,10 +1154,10 @@ class _BatchTrainer:
                 self.hidden.function,
                 self.out,
                 out=[buffer[:m] for buffer in self.layer_out],
+                masks=masks,
+                kept=kept,
+                keep_net_input=self.hidden.from_net_input,
             )
-            weight = m if swb is None else swb.sum()
-            if weight == 0:
-                continue  # only zero-weight samples: nothing to learn from
             loss = self.loss(Yb, activations[-1], swb) + l2_penalty(
                 coefs, self.alpha, weight
             )
@@ -823,6 +1171,8 @@ class _BatchTrainer:
                 self.intercept_grads,
                 swb,
                 deltas=[buffer[:m] for buffer in self.deltas],
+                masks=masks,
+                kept=kept,
             )
             run.optimizer.step(run.theta, self.gradient)
             total += loss * m

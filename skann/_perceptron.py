@@ -6,7 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import Bunch, check_random_state, compute_class_weight
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -24,6 +24,7 @@ from skann._compat import (
 from skann._engine import (
     StoppingRule,
     chunked_rows,
+    class_weight_per_sample,
     epoch_order,
     unchanged_on_error,
     validation_split,
@@ -273,13 +274,10 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         )
         if self.class_weight is None or y.ndim == 2:
             return sw
-        if self.class_weight == "balanced":
-            seen = class_counts > 0
-            per_class = np.zeros(len(classes), dtype=np.float64)
-            per_class[seen] = class_counts.sum() / (seen.sum() * class_counts[seen])
-        else:
-            per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
-        return sw * per_class[np.searchsorted(classes, y)].astype(X.dtype)
+        per_sample = class_weight_per_sample(
+            self.class_weight, classes, y, class_counts
+        )
+        return sw * per_sample.astype(X.dtype)
 
     def _n_neurons(self, kind, classes):
         return len(classes) if kind == "multilabel-indicator" or len(classes) > 2 else 1

@@ -46,7 +46,7 @@ CONFIGURATIONS = {
 # BackpropMLPClassifier users meet. None has an expected failure.
 MLP_CONFIGURATIONS = {
     "adam_relu": {},
-    "adam_tanh": {"activation": "tanh"},
+    "adam_tanh": {"activation": "tanh", "learning_rate_init": 0.01},
     "sgd_logistic_nesterov": {
         "solver": "sgd",
         "activation": "logistic",
@@ -64,12 +64,45 @@ MLP_CONFIGURATIONS = {
         "nesterovs_momentum": False,
         "learning_rate": "invscaling",
         "learning_rate_init": 0.5,
+        "power_t": 0.25,
     },
     "lbfgs_identity": {"solver": "lbfgs", "activation": "identity"},
     "lbfgs_relu": {"solver": "lbfgs"},
-    "adam_early_stopping": {"early_stopping": True},
+    "adam_early_stopping": {"early_stopping": True, "learning_rate_init": 0.01},
     "adam_minibatch": {"batch_size": 8},
+    "adam_dropout": {"dropout": 0.2},
+    "lbfgs_dropout_per_layer": {
+        "solver": "lbfgs",
+        "hidden_layer_sizes": (20, 10),
+        "dropout": (0.3, 0.0),
+    },
+    "adam_class_weight": {"class_weight": "balanced"},
+    "adam_cosine": {"learning_rate": "cosine"},
+    "adam_step": {"learning_rate": "step", "learning_rate_step": 50},
+    "sgd_step": {
+        "solver": "sgd",
+        "learning_rate": "step",
+        "learning_rate_init": 0.1,
+        "learning_rate_step": 50,
+    },
+    "adam_invscaling": {"learning_rate": "invscaling", "learning_rate_init": 0.02},
+    "adam_gelu_he": {"activation": "gelu", "init": "he"},
+    "adam_leaky_relu": {"activation": "leaky_relu"},
 }
+
+
+class MLPWithValidationSet(BackpropMLPClassifier):
+    """Early stopping on a validation set given to ``fit`` (``X_val, y_val``).
+
+    The checks call ``fit(X, y, sample_weight)`` only; this subclass hands the
+    training data back as the validation set, so every check runs the ``X_val``
+    path (and weighted data stay equivalent to repeated data).
+    """
+
+    def fit(self, X, y, sample_weight=None):
+        return super().fit(
+            X, y, sample_weight, X_val=X, y_val=y, sample_weight_val=sample_weight
+        )
 
 
 def _name(estimator):
@@ -114,6 +147,11 @@ def expected_failures(estimator):
     + [
         BackpropMLPClassifier(max_iter=200, random_state=0, **config)
         for config in MLP_CONFIGURATIONS.values()
+    ]
+    + [
+        MLPWithValidationSet(
+            early_stopping=True, learning_rate_init=0.01, max_iter=200, random_state=0
+        )
     ],
     expected_failed_checks=expected_failures,
 )

@@ -10,7 +10,7 @@ See ``docs/math/activations``.
 from typing import NamedTuple
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, ndtr
 
 
 def identity(Z):
@@ -224,11 +224,177 @@ def softmax(Z):
     return Z
 
 
+def leaky_relu(Z, slope=0.01):
+    """Leaky rectifier ``g(z) = z`` for ``z > 0``, ``slope z`` otherwise, in place.
+
+    Parameters
+    ----------
+    Z : ndarray of float
+        Net input; overwritten.
+    slope : float, default=0.01
+        Gradient on the negative side.
+
+    Returns
+    -------
+    A : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> leaky_relu(np.array([-2.0, 3.0]))
+    array([-0.02,  3.  ])
+    """
+    Z *= np.where(Z > 0, 1.0, slope).astype(Z.dtype, copy=False)
+    return Z
+
+
+def leaky_relu_derivative(A, delta, slope=0.01):
+    """``g'(z) = 1`` for ``z > 0``, else ``slope``; read from the sign of ``A``.
+
+    Parameters
+    ----------
+    A : ndarray
+        Output of the layer (same sign as ``Z`` since ``slope > 0``).
+    delta : ndarray
+        Back-propagated error; multiplied in place.
+    slope : float, default=0.01
+        Gradient on the negative side.
+
+    Returns
+    -------
+    delta : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> leaky_relu_derivative(np.array([-0.02, 3.0]), np.array([1.0, 1.0]))
+    array([0.01, 1.  ])
+    """
+    delta *= np.where(A > 0, 1.0, slope).astype(delta.dtype, copy=False)
+    return delta
+
+
+def gelu(Z):
+    """Gaussian error linear unit ``g(z) = z Phi(z)``, in place.
+
+    ``Phi`` is the standard normal distribution function (Hendrycks and Gimpel,
+    2016; the exact form, not the tanh approximation).
+
+    Parameters
+    ----------
+    Z : ndarray of float
+        Net input; overwritten.
+
+    Returns
+    -------
+    A : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gelu(np.array([0.0, 1.0])).round(4)
+    array([0.    , 0.8413])
+    """
+    Z *= ndtr(Z)
+    return Z
+
+
+def gelu_derivative(Z, delta):
+    """``g'(z) = Phi(z) + z phi(z)``; needs the net input ``Z``, not ``A``.
+
+    Parameters
+    ----------
+    Z : ndarray
+        Net input of the layer.
+    delta : ndarray
+        Back-propagated error; multiplied in place.
+
+    Returns
+    -------
+    delta : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gelu_derivative(np.array([0.0]), np.array([1.0]))
+    array([0.5])
+    """
+    density = np.exp(-0.5 * Z**2) / np.sqrt(2 * np.pi)
+    delta *= ndtr(Z) + Z * density
+    return delta
+
+
 class Activation(NamedTuple):
-    """A transfer function and its derivative, as the backward pass uses them."""
+    """A transfer function and its derivative, as the backward pass uses them.
+
+    ``function(Z)`` returns ``A = g(Z)`` (it may overwrite ``Z``);
+    ``derivative(S, delta)`` multiplies ``delta`` in place by ``g'(Z)``, where
+    ``S`` is the layer's output ``A``, or its net input ``Z`` when
+    ``from_net_input`` is true (for functions whose derivative cannot be read from
+    ``A``, such as GELU).
+    """
 
     function: object
     derivative: object
+    from_net_input: bool = False
+
+
+def make_activation(function, derivative):
+    """Wrap a user's transfer function and its derivative for the network.
+
+    Parameters
+    ----------
+    function : callable
+        ``g``: takes the net input ``Z`` (an ndarray) and returns ``g(Z)`` of the
+        same shape, without modifying ``Z``.
+    derivative : callable
+        ``g'``: takes ``Z`` and returns ``g'(Z)`` elementwise.
+
+    Returns
+    -------
+    activation : Activation
+        Pass it as ``BackpropMLPClassifier(activation=...)``. Use module-level
+        functions (not lambdas) if the estimator must be pickled. Check the pair
+        with :func:`skann.check_gradient`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> def softsign(Z):
+    ...     return Z / (1 + np.abs(Z))
+    >>> def softsign_derivative(Z):
+    ...     return 1 / (1 + np.abs(Z)) ** 2
+    >>> act = make_activation(softsign, softsign_derivative)
+    >>> act.function(np.array([1.0]))
+    array([0.5])
+    """
+    return Activation(
+        _UserFunction(function), _UserDerivative(derivative), from_net_input=True
+    )
+
+
+class _UserFunction:
+    """``g`` of a user activation, in the calling convention of the built-ins."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, Z):
+        return np.asarray(self.function(Z), dtype=Z.dtype)
+
+    def __eq__(self, other):
+        return isinstance(other, _UserFunction) and other.function is self.function
+
+    def __hash__(self):
+        return hash(self.function)
+
+
+class _UserDerivative(_UserFunction):
+    """``delta *= g'(Z)`` for a user derivative that returns ``g'(Z)``."""
+
+    def __call__(self, Z, delta):
+        delta *= np.asarray(self.function(Z), dtype=delta.dtype)
+        return delta
 
 
 #: Hidden-layer activations by the name ``activation`` takes.
@@ -237,6 +403,8 @@ ACTIVATIONS = {
     "logistic": Activation(logistic, logistic_derivative),
     "tanh": Activation(tanh, tanh_derivative),
     "relu": Activation(relu, relu_derivative),
+    "leaky_relu": Activation(leaky_relu, leaky_relu_derivative),
+    "gelu": Activation(gelu, gelu_derivative, from_net_input=True),
 }
 
 #: Output-layer transfer functions, by scikit-learn's ``out_activation_`` names.

@@ -115,8 +115,23 @@ def _matmul(A, B, out=None):
     return np.matmul(A, B, out=out)
 
 
-def forward_pass(X, coefs, intercepts, hidden_activation, output_activation, out=None):
+def forward_pass(
+    X,
+    coefs,
+    intercepts,
+    hidden_activation,
+    output_activation,
+    out=None,
+    *,
+    masks=None,
+    kept=None,
+    keep_net_input=False,
+):
     """Activations of every layer: ``Z_l = A_{l-1} W_l + b_l``, ``A_l = g_l(Z_l)``.
+
+    With dropout, each hidden layer's output is multiplied by its mask,
+    ``A_l <- A_l * M_l`` (inverted dropout: ``M_l`` holds 0 or ``1 / (1 - p)``, see
+    :func:`skann._math.dropout.dropout_masks`), before the next layer reads it.
 
     Parameters
     ----------
@@ -130,11 +145,19 @@ def forward_pass(X, coefs, intercepts, hidden_activation, output_activation, out
         ``g_L`` of the output layer, in place.
     out : list of ndarray, default=None
         One buffer of shape (n, fan_out) per layer to write ``A_l`` into.
+    masks : list of ndarray or None, default=None
+        Dropout mask of each hidden layer, shape (n, fan_out); None for no
+        dropout (in all layers or in one).
+    kept : list, default=None
+        If given, filled with what each hidden layer's derivative reads: its net
+        input ``Z_l`` (when ``keep_net_input``) or its output before dropout.
+    keep_net_input : bool, default=False
+        Keep ``Z_l`` rather than ``A_l`` in ``kept``.
 
     Returns
     -------
     activations : list of ndarray
-        ``[A_0, A_1, ..., A_L]``; ``A_0`` is ``X``.
+        ``[A_0, A_1, ..., A_L]``; ``A_0`` is ``X``; hidden outputs after dropout.
 
     Examples
     --------
@@ -150,8 +173,18 @@ def forward_pass(X, coefs, intercepts, hidden_activation, output_activation, out
     for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = _matmul(activations[-1], W, None if out is None else out[layer])
         Z += b
-        g = output_activation if layer == last else hidden_activation
-        activations.append(g(Z))
+        if layer == last:
+            activations.append(output_activation(Z))
+            break
+        if kept is not None and keep_net_input:
+            kept.append(Z.copy())
+        A = hidden_activation(Z)
+        mask = None if masks is None else masks[layer]
+        if kept is not None and not keep_net_input:
+            kept.append(A if mask is None else A.copy())
+        if mask is not None:
+            A *= mask
+        activations.append(A)
     return activations
 
 
@@ -165,14 +198,18 @@ def backward_pass(
     intercept_grads,
     sample_weight=None,
     deltas=None,
+    *,
+    masks=None,
+    kept=None,
 ):
     """Backpropagation: the gradients of the mean loss plus its L2 penalty.
 
     With ``n`` the total sample weight: ``delta_L = (A_L - Y) / n`` (weighted by
     row), then for each layer from the output down
     ``dL/dW_l = A_{l-1}^T delta_l + (alpha / n) W_l``, ``dL/db_l = 1^T delta_l``
-    (the column sums) and ``delta_{l-1} = (delta_l W_l^T) * g'(Z_{l-1})``. The
-    input layer's delta is never computed: nothing reads it.
+    (the column sums) and ``delta_{l-1} = (delta_l W_l^T) * g'(Z_{l-1})``, times
+    the layer's dropout mask ``M_{l-1}`` when there is one. The input layer's delta
+    is never computed: nothing reads it.
 
     Parameters
     ----------
@@ -194,6 +231,11 @@ def backward_pass(
     deltas : list of ndarray, default=None
         Buffers of shape (n, fan_out) for the hidden layers' deltas; allocated when
         None.
+    masks : list of ndarray, default=None
+        The dropout masks the forward pass used.
+    kept : list of ndarray, default=None
+        What :func:`forward_pass` kept for the derivatives; when None the
+        derivatives read the activations.
 
     Returns
     -------
@@ -216,11 +258,16 @@ def backward_pass(
         np.matmul(ones, delta, out=intercept_grads[layer])
         if layer > 0:
             out = None if deltas is None else deltas[layer - 1]
-            delta = hidden_derivative(A_in, np.matmul(delta, coefs[layer].T, out=out))
+            source = A_in if kept is None else kept[layer - 1]
+            delta = hidden_derivative(source, np.matmul(delta, coefs[layer].T, out=out))
+            if masks is not None and masks[layer - 1] is not None:
+                delta *= masks[layer - 1]
     return coef_grads, intercept_grads
 
 
-def loss_and_gradient(flat, layout, X, Y, activation, out_activation, alpha, sw=None):
+def loss_and_gradient(
+    flat, layout, X, Y, activation, out_activation, alpha, sw=None, masks=None
+):
     """The penalised loss and its gradient at the parameter vector ``flat``.
 
     What L-BFGS minimises and what the gradient check compares with central
@@ -244,6 +291,8 @@ def loss_and_gradient(flat, layout, X, Y, activation, out_activation, alpha, sw=
         L2 penalty strength.
     sw : ndarray of shape (n,), default=None
         Sample weights.
+    masks : list of ndarray, default=None
+        Fixed dropout masks of the hidden layers.
 
     Returns
     -------
@@ -251,8 +300,16 @@ def loss_and_gradient(flat, layout, X, Y, activation, out_activation, alpha, sw=
     gradient : ndarray of shape (layout.size,)
     """
     coefs, intercepts = layout.views(flat)
+    kept = []
     activations = forward_pass(
-        X, coefs, intercepts, activation.function, OUTPUT_ACTIVATIONS[out_activation]
+        X,
+        coefs,
+        intercepts,
+        activation.function,
+        OUTPUT_ACTIVATIONS[out_activation],
+        masks=masks,
+        kept=kept,
+        keep_net_input=activation.from_net_input,
     )
     total = X.shape[0] if sw is None else sw.sum()
     loss = LOSSES[out_activation](Y, activations[-1], sw)
@@ -268,5 +325,7 @@ def loss_and_gradient(flat, layout, X, Y, activation, out_activation, alpha, sw=
         coef_grads,
         intercept_grads,
         sw,
+        masks=masks,
+        kept=kept,
     )
     return loss, gradient

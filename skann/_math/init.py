@@ -40,3 +40,37 @@ def glorot_uniform(fan_in, fan_out, activation, random_state, dtype=np.float64):
     W = random_state.uniform(-bound, bound, (fan_in, fan_out))
     b = random_state.uniform(-bound, bound, fan_out)
     return W.astype(dtype, copy=False), b.astype(dtype, copy=False)
+
+
+def he_uniform(fan_in, fan_out, random_state, dtype=np.float64):
+    """He (Kaiming) uniform initialisation for rectifier networks.
+
+    ``W`` and ``b`` are drawn from ``U(-r, r)`` with ``r = sqrt(6 / fan_in)``, which
+    keeps the variance of a relu layer's output equal to its input's (He et al.,
+    2015).
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+        Units feeding the layer and units in it.
+    random_state : numpy.random.RandomState
+        Source of randomness.
+    dtype : dtype, default=np.float64
+        Of the result.
+
+    Returns
+    -------
+    W : ndarray of shape (fan_in, fan_out)
+    b : ndarray of shape (fan_out,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W, b = he_uniform(6, 3, np.random.RandomState(0))
+    >>> bool(np.all(np.abs(W) <= 1.0)), W.shape
+    (True, (6, 3))
+    """
+    bound = np.sqrt(6.0 / fan_in)
+    W = random_state.uniform(-bound, bound, (fan_in, fan_out))
+    b = random_state.uniform(-bound, bound, fan_out)
+    return W.astype(dtype, copy=False), b.astype(dtype, copy=False)

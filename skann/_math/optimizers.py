@@ -11,27 +11,40 @@ import scipy.optimize
 
 
 class LearningRateSchedule:
-    """The step size ``eta`` of stochastic gradient descent over the epochs.
+    """The step size ``eta`` of gradient descent over the epochs.
 
-    ``"constant"`` keeps ``eta_0``; ``"invscaling"`` sets
-    ``eta = eta_0 / (t + 1) ** power_t`` after each epoch, ``t`` being the number
-    of samples seen; ``"adaptive"`` keeps ``eta`` until the training stalls, then
-    divides it by 5, and stops training once it falls to 1e-6 (scikit-learn's
-    three schedules).
+    After epoch ``e`` (``t`` samples seen so far):
+
+    - ``"constant"``: ``eta = eta_0``;
+    - ``"invscaling"``: ``eta = eta_0 / (t + 1) ** power_t``;
+    - ``"adaptive"``: ``eta`` is kept until training stalls, then divided by 5;
+      training stops once it falls to 1e-6 (scikit-learn's three schedules);
+    - ``"cosine"``: ``eta = eta_0 (1 + cos(pi e / E)) / 2`` with ``E`` the number
+      of epochs planned (cosine annealing, Loshchilov and Hutter, 2017);
+    - ``"step"``: ``eta = eta_0 gamma ** floor(e / s)``, ``gamma`` = ``decay``,
+      ``s`` = ``step``.
 
     Parameters
     ----------
-    kind : {"constant", "invscaling", "adaptive"}
+    kind : {"constant", "invscaling", "adaptive", "cosine", "step"}
         The schedule.
     learning_rate_init : float
         ``eta_0``.
     power_t : float, default=0.5
         Exponent of ``"invscaling"``.
+    max_epochs : int, default=None
+        ``E`` of ``"cosine"``.
+    step : int, default=10
+        Epochs between two decays of ``"step"``.
+    decay : float, default=0.1
+        Factor of each decay of ``"step"``.
 
     Attributes
     ----------
     learning_rate : float
         The current ``eta``.
+    epochs : int
+        Epochs completed.
 
     Examples
     --------
@@ -39,25 +52,51 @@ class LearningRateSchedule:
     >>> schedule.epoch_ends(samples_seen=99)
     >>> round(schedule.learning_rate, 6)
     0.01
+    >>> cosine = LearningRateSchedule("cosine", 0.1, max_epochs=4)
+    >>> cosine.epoch_ends(samples_seen=10); cosine.epoch_ends(samples_seen=20)
+    >>> float(round(cosine.learning_rate, 6))
+    0.05
     """
 
-    def __init__(self, kind, learning_rate_init, power_t=0.5):
+    def __init__(
+        self,
+        kind,
+        learning_rate_init,
+        power_t=0.5,
+        max_epochs=None,
+        step=10,
+        decay=0.1,
+    ):
         self.kind = kind
         self.learning_rate_init = learning_rate_init
         self.power_t = power_t
+        self.max_epochs = max_epochs
+        self.step = step
+        self.decay = decay
         self.learning_rate = float(learning_rate_init)
+        self.epochs = 0
 
     def epoch_ends(self, samples_seen):
         """Update ``eta`` at the end of an epoch.
 
         Parameters
         ----------
-        samples_seen : int
+        samples_seen : float
             Samples presented since training began (scikit-learn's ``t_``).
         """
+        self.epochs += 1
         if self.kind == "invscaling":
             self.learning_rate = self.learning_rate_init / (
                 (samples_seen + 1) ** self.power_t
+            )
+        elif self.kind == "cosine":
+            progress = min(self.epochs / self.max_epochs, 1.0)
+            self.learning_rate = (
+                self.learning_rate_init * (1 + np.cos(np.pi * progress)) / 2
+            )
+        elif self.kind == "step":
+            self.learning_rate = self.learning_rate_init * self.decay ** (
+                self.epochs // self.step
             )
 
     def stalled(self):
