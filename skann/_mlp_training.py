@@ -1,0 +1,455 @@
+"""Training of BackpropMLPClassifier: the epoch → batch → step ladder.
+
+:class:`Run` holds what one call of ``fit`` or ``partial_fit`` changes and commits
+it to the estimator only when training succeeded; :class:`BatchTrainer` runs the
+batches of an epoch: gather, forward pass, loss, backpropagation, optimiser step.
+"""
+
+import copy
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import gen_batches
+
+from skann._engine import (
+    EpochLog,
+    StoppingRule,
+    chunked_rows,
+    epoch_order,
+    row_hashes,
+    validation_split,
+    warn_not_converged,
+)
+from skann._math.activations import OUTPUT_ACTIVATIONS
+from skann._math.backprop import backward_pass, forward_pass, loss_and_gradient
+from skann._math.dropout import dropout_masks
+from skann._math.losses import LOSSES, l2_penalty
+from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbfgs
+
+
+class Run:
+    """One call of ``fit`` or ``partial_fit``: the state that training changes.
+
+    Nothing is written to the estimator until :meth:`commit`, so a call that fails
+    (bad input, divergence) leaves the estimator exactly as it was.
+    """
+
+    def __init__(
+        self, estimator, layout, theta, dtype, out_activation, first, incremental
+    ):
+        est = self.est = estimator
+        self.layout = layout
+        self.theta = theta
+        self.dtype = dtype
+        self.incremental = incremental
+        self.activation = est._activation()
+        self.out_activation = out_activation
+        self.first = first
+        self.dropout = None
+        if first:
+            self.n_iter, self.t, self.weight_seen = 0, 0, 0.0
+            self.loss_curve, self.history = [], []
+            self.best_loss = np.inf
+        else:
+            self.n_iter, self.t = est.n_iter_, est.t_
+            self.weight_seen = getattr(est, "_weight_seen", float(est.t_))
+            self.loss_curve = list(getattr(est, "loss_curve_", []))
+            self.history = list(getattr(est, "_history", []))
+            self.best_loss = getattr(est, "best_loss_", None) or np.inf
+        self.loss = None
+        self.validation_scores = None
+        self.validation_losses = None
+        self.best_validation_score = None
+        self.best_iteration = None
+        self.optimizer = None
+
+    # -------------------------------------------------------------- stochastic
+    def _optimizer(self):
+        est = self.est
+        rule_class = SGD if est.solver == "sgd" else Adam
+        previous = getattr(est, "_optimizer", None)
+        if (
+            self.incremental
+            and not self.first
+            and isinstance(previous, rule_class)
+            and previous.size == self.layout.size
+        ):
+            return copy.deepcopy(previous)
+        schedule = LearningRateSchedule(
+            est.learning_rate,
+            est.learning_rate_init,
+            est.power_t,
+            max_epochs=est.max_iter,
+            step=est.learning_rate_step,
+            decay=est.learning_rate_decay,
+        )
+        if est.solver == "sgd":
+            return SGD(
+                self.layout.size,
+                self.dtype,
+                schedule,
+                est.momentum,
+                est.nesterovs_momentum,
+            )
+        return Adam(
+            self.layout.size,
+            self.dtype,
+            schedule,
+            est.beta_1,
+            est.beta_2,
+            est.epsilon,
+        )
+
+    def _batch_size(self, n):
+        est = self.est
+        if est.batch_size == "auto":
+            return min(200, n)
+        if est.batch_size > n:
+            warnings.warn(
+                f"batch_size={est.batch_size} is larger than the {n} training "
+                f"samples; it is clipped to {n}.",
+                UserWarning,
+                stacklevel=5,
+            )
+        return min(est.batch_size, n)
+
+    def fit_stochastic(self, X, Y, y, sw, val, rng):
+        est = self.est
+        rows = np.arange(X.shape[0])
+        early_stopping = est.early_stopping and not self.incremental
+        if early_stopping and val is None:
+            codes = Y.argmax(axis=1) if y.ndim == 1 else None
+            rows, held_out = validation_split(
+                X, codes, sw, est.validation_fraction, rng
+            )
+            val = (
+                X[held_out],
+                Y[held_out],
+                None if sw is None else sw[held_out],
+            )
+        if early_stopping:
+            self.validation_scores, self.validation_losses = [], []
+            self.best_validation_score = -np.inf
+            self.best_loss = None
+        n = len(rows)
+        self.optimizer = self._optimizer()
+        trainer = BatchTrainer(self, X, Y, sw, self._batch_size(n), rng)
+        rule = StoppingRule(
+            est.tol,
+            est.n_iter_no_change,
+            monitor_validation=early_stopping,
+            strict=True,
+        )
+        if self.best_loss is not None and not early_stopping:
+            rule.best_loss = self.best_loss
+        best_theta = self.theta.copy() if early_stopping else None
+        max_epochs = 1 if self.incremental else est.max_iter
+        epoch_weight = float(n if sw is None else sw[rows].sum())
+        log = EpochLog(est.verbose, max_epochs)
+        order = rows
+        try:
+            for _ in range(max_epochs):
+                order = epoch_order(order, est.shuffle, rng)
+                started = time.perf_counter()
+                learning_rate = self.optimizer.schedule.learning_rate
+                loss = trainer.epoch(order) / n
+                self._check_finite(loss)
+                self.n_iter += 1
+                self.t += n
+                self.weight_seen += epoch_weight
+                self.loss = loss
+                self.loss_curve.append(loss)
+                score = val_loss = None
+                if early_stopping:
+                    val_loss, score = self._validate(*val)
+                    self.validation_scores.append(score)
+                    self.validation_losses.append(val_loss)
+                improved, stop = rule.update(self.n_iter, loss, 1, score)
+                if early_stopping and improved:
+                    best_theta[...] = self.theta
+                    self.best_validation_score = score
+                    self.best_iteration = self.n_iter
+                if not early_stopping:
+                    self.best_loss = min(self.best_loss, loss)
+                self._record(loss, val_loss, score, learning_rate, started, log)
+                # the schedule counts samples by weight, so that an integer weight k
+                # acts as k copies of a sample
+                self.optimizer.schedule.epoch_ends(self.weight_seen)
+                if stop and not self.incremental:
+                    if self.optimizer.schedule.stalled():
+                        break
+                    rule.restart_patience()
+            else:
+                if not self.incremental:
+                    warn_not_converged(est.max_iter)
+        except KeyboardInterrupt:
+            warnings.warn(
+                f"Training interrupted by the user after {self.n_iter} epochs; the "
+                "model keeps the weights it had reached.",
+                UserWarning,
+                stacklevel=4,
+            )
+            self._check_finite(0.0)
+        finally:
+            log.close()
+        if early_stopping:
+            self.theta = best_theta
+
+    def _record(self, loss, val_loss, score, learning_rate, started, log):
+        seconds = time.perf_counter() - started
+        nan = float("nan")
+        self.history.append(
+            {
+                "epoch": self.n_iter,
+                "loss": loss,
+                "validation_loss": nan if val_loss is None else val_loss,
+                "validation_score": nan if score is None else score,
+                "learning_rate": learning_rate,
+                "seconds": seconds,
+            }
+        )
+        message = f"Iteration {self.n_iter}, loss = {loss:.8f}"
+        if score is not None:
+            message += f", validation loss = {val_loss:.8f}, score = {score:.6f}"
+        if learning_rate == learning_rate:
+            message += f", learning rate = {learning_rate:.3g}"
+        log.epoch(f"{message} ({seconds:.2f} s)", loss)
+
+    def _validate(self, X_val, Y_val, sw_val):
+        """Loss and accuracy on the validation set (subset accuracy for multilabel)."""
+        coefs, intercepts = self.layout.views(self.theta)
+        P = np.empty((X_val.shape[0], Y_val.shape[1]), dtype=self.dtype)
+        row_bytes = self.dtype.itemsize * sum(self.layout.layer_units[1:])
+        out = OUTPUT_ACTIVATIONS[self.out_activation]
+        for rows in chunked_rows(X_val.shape[0], row_bytes):
+            P[rows] = forward_pass(
+                X_val[rows], coefs, intercepts, self.activation.function, out
+            )[-1]
+        loss = LOSSES[self.out_activation](Y_val, P, sw_val)
+        if self.out_activation == "softmax":
+            correct = P.argmax(axis=1) == Y_val.argmax(axis=1)
+        else:
+            correct = np.all((P > 0.5) == (Y_val > 0.5), axis=1)
+        return loss, float(np.average(correct, weights=sw_val))
+
+    def _check_finite(self, loss):
+        if not (np.isfinite(loss) and np.isfinite(self.theta).all()):
+            raise FloatingPointError(
+                "Training diverged: the loss or the weights became NaN or infinite "
+                f"(learning_rate_init={self.est.learning_rate_init}, "
+                f"solver={self.est.solver!r}). Lower learning_rate_init or scale "
+                "the inputs (e.g. with StandardScaler); the estimator was left "
+                "unchanged."
+            )
+
+    # -------------------------------------------------------------- lbfgs
+    def fit_lbfgs(self, X, Y, sw, val, rng):
+        est = self.est
+        theta = self.theta
+        masks = None
+        if any(self.dropout):
+            # L-BFGS needs one deterministic objective: one mask per sample for the
+            # whole run (dropout as a fixed random thinning of the network).
+            keys = row_hashes(X, None, rng)
+            hidden = self.layout.layer_units[1:-1]
+            masks = dropout_masks(keys, 0, hidden, self.dropout, self.dtype)
+
+        def loss_and_grad(x):
+            theta[...] = x
+            loss, grad = loss_and_gradient(
+                theta,
+                self.layout,
+                X,
+                Y,
+                self.activation,
+                self.out_activation,
+                est.alpha,
+                sw,
+                masks=masks,
+            )
+            return loss, grad.astype(np.float64)
+
+        log = EpochLog(est.verbose, est.max_iter)
+        started = [time.perf_counter()]
+        if val is not None:
+            self.validation_scores, self.validation_losses = [], []
+
+        def record(loss):
+            self.n_iter += 1
+            self.loss_curve.append(float(loss))
+            val_loss = score = None
+            if val is not None:
+                val_loss, score = self._validate(*val)
+                self.validation_scores.append(score)
+                self.validation_losses.append(val_loss)
+            self._record(float(loss), val_loss, score, float("nan"), started[0], log)
+            started[0] = time.perf_counter()
+
+        try:
+            result = minimize_lbfgs(
+                loss_and_grad,
+                theta.astype(np.float64),
+                est.max_iter,
+                est.max_fun,
+                est.tol,
+                callback=record,
+            )
+        finally:
+            log.close()
+        theta[...] = result.x
+        self._check_finite(result.fun)
+        if result.status == 1:
+            warnings.warn(
+                f"lbfgs stopped after {result.nit} iterations and {result.nfev} "
+                f"loss evaluations without converging ({result.message}); "
+                "increase max_iter or max_fun, or scale the data.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self.loss = float(result.fun)
+        self.best_loss = min(self.best_loss, self.loss)
+        if val is not None:
+            self.best_validation_score = max(self.validation_scores, default=None)
+
+    # -------------------------------------------------------------- commit
+    def commit(self, binarizer):
+        est = self.est
+        est._label_binarizer = binarizer
+        est.classes_ = binarizer.classes_
+        est.n_outputs_ = self.layout.layer_units[-1]
+        est.n_layers_ = len(self.layout.layer_units)
+        est.out_activation_ = self.out_activation
+        est.coefs_, est.intercepts_ = self.layout.views(self.theta)
+        est.n_iter_ = self.n_iter
+        est.t_ = self.t
+        est._weight_seen = self.weight_seen
+        est.loss_ = self.loss
+        est.loss_curve_ = self.loss_curve
+        est._history = self.history
+        est.history_ = pd.DataFrame(self.history, columns=_HISTORY_COLUMNS)
+        early = self.best_iteration is not None or (
+            self.validation_scores is not None and self.est.solver != "lbfgs"
+        )
+        est.best_loss_ = None if early else self.best_loss
+        if not self.incremental or not hasattr(est, "validation_scores_"):
+            est.validation_scores_ = self.validation_scores
+            est.validation_loss_curve_ = self.validation_losses
+            est.best_validation_score_ = self.best_validation_score
+            est.best_iteration_ = self.best_iteration
+        if self.optimizer is not None:
+            est._optimizer = self.optimizer
+
+
+_HISTORY_COLUMNS = [
+    "epoch",
+    "loss",
+    "validation_loss",
+    "validation_score",
+    "learning_rate",
+    "seconds",
+]
+
+
+class BatchTrainer:
+    """The epoch → batch → step ladder of the stochastic solvers.
+
+    Buffers for one batch (inputs, targets, every layer's activations, the
+    gradient) are allocated once per call and reused by every batch.
+    """
+
+    def __init__(self, run, X, Y, sw, batch_size, rng):
+        self.run = run
+        self.X, self.Y, self.sw = X, Y, sw
+        self.batch_size = batch_size
+        dtype = run.dtype
+        units = run.layout.layer_units
+        self.dense = not sparse.issparse(X)
+        self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
+        self.Y_batch = np.empty((batch_size, units[-1]), dtype)
+        self.layer_out = [np.empty((batch_size, u), dtype) for u in units[1:]]
+        self.deltas = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
+        self.gradient = np.empty(run.layout.size, dtype)
+        self.coef_grads, self.intercept_grads = run.layout.views(self.gradient)
+        self.hidden = run.activation
+        self.out = OUTPUT_ACTIVATIONS[run.out_activation]
+        self.loss = LOSSES[run.out_activation]
+        self.alpha = run.est.alpha
+        self.dropout = run.dropout if any(run.dropout) else None
+        # Dropout masks are keyed by each row's contents: copies of a sample get
+        # the same mask, so integer weights act as copies.
+        self.row_keys = row_hashes(X, None, rng) if self.dropout else None
+        # Drawn once: the shuffles use a number of draws that depends on n, and the
+        # masks must not.
+        self.dropout_seed = int(rng.randint(2**31)) if self.dropout else 0
+
+    def epoch(self, order):
+        """Run one epoch over the rows ``order``; return the summed batch losses."""
+        run = self.run
+        coefs, intercepts = run.layout.views(run.theta)
+        contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
+        epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
+        hidden_units = run.layout.layer_units[1:-1]
+        total = 0.0
+        for batch in gen_batches(len(order), self.batch_size):
+            m = batch.stop - batch.start
+            if contiguous:
+                rows = slice(order[0] + batch.start, order[0] + batch.stop)
+                Xb, Yb = self.X[rows], self.Y[rows]
+            else:
+                rows = order[batch]
+                Xb = (
+                    np.take(self.X, rows, axis=0, out=self.X_batch[:m], mode="clip")
+                    if self.dense
+                    else self.X[rows]
+                )
+                Yb = np.take(self.Y, rows, axis=0, out=self.Y_batch[:m], mode="clip")
+            swb = None if self.sw is None else self.sw[rows]
+            weight = m if swb is None else swb.sum()
+            if weight == 0:
+                continue  # only zero-weight samples: nothing to learn from
+            masks = kept = None
+            if self.dropout:
+                masks = dropout_masks(
+                    self.row_keys[rows],
+                    epoch_key,
+                    hidden_units,
+                    self.dropout,
+                    run.dtype,
+                )
+                kept = []
+            elif self.hidden.from_net_input:
+                kept = []
+            activations = forward_pass(
+                Xb,
+                coefs,
+                intercepts,
+                self.hidden.function,
+                self.out,
+                out=[buffer[:m] for buffer in self.layer_out],
+                masks=masks,
+                kept=kept,
+                keep_net_input=self.hidden.from_net_input,
+            )
+            loss = self.loss(Yb, activations[-1], swb) + l2_penalty(
+                coefs, self.alpha, weight
+            )
+            backward_pass(
+                activations,
+                Yb,
+                coefs,
+                self.hidden.derivative,
+                self.alpha,
+                self.coef_grads,
+                self.intercept_grads,
+                swb,
+                deltas=[buffer[:m] for buffer in self.deltas],
+                masks=masks,
+                kept=kept,
+            )
+            run.optimizer.step(run.theta, self.gradient)
+            total += loss * m
+        return total
