@@ -563,10 +563,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         return binarizer, y
 
     def _sample_weights(self, X, y, sample_weight, binarizer, first):
-        """``sample_weight`` times the class weights; and the class counts seen."""
-        sw = None
-        if sample_weight is not None or self.class_weight is not None:
-            sw = _check_sample_weight(
+        """The training weights (class weights included), the total weight per
+        class seen so far, and the user's own ``sample_weight``."""
+        raw = None
+        if sample_weight is not None:
+            raw = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         counts = None
@@ -575,22 +576,24 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             # as k copies of a sample.
             counts = np.bincount(
                 np.searchsorted(binarizer.classes_, y),
-                weights=sw,
+                weights=raw,
                 minlength=len(binarizer.classes_),
             )
             if not first:
                 counts = counts + self._class_counts
         if self.class_weight is None:
-            return sw, counts
+            return raw, counts, raw
         if y.ndim == 2:
             raise ValueError("class_weight is not supported for multilabel targets.")
         per_sample = class_weight_per_sample(
             self.class_weight, binarizer.classes_, y, counts
         )
-        sw = sw * per_sample.astype(X.dtype)
+        sw = per_sample.astype(X.dtype)
+        if raw is not None:
+            sw *= raw
         if not sw.any():
             raise ValueError("class_weight gives every sample a zero weight.")
-        return sw, counts
+        return sw, counts, raw
 
     def _validation_data(self, validation, binarizer, dtype):
         X_val, y_val, sw_val = validation if validation else (None, None, None)
@@ -641,7 +644,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         binarizer, y = self._targets(y, classes, first, incremental)
         Y = binarizer.transform(y).astype(X.dtype)
-        sw, counts = self._sample_weights(X, y, sample_weight, binarizer, first)
+        sw, counts, raw_sw = self._sample_weights(X, y, sample_weight, binarizer, first)
         val = self._validation_data(validation, binarizer, X.dtype)
         layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
         rng = check_random_state(self.random_state)
@@ -662,7 +665,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.solver == "lbfgs":
                 run.fit_lbfgs(X, Y, sw, val, rng)
             else:
-                run.fit_stochastic(X, Y, y, sw, val, rng)
+                run.fit_stochastic(X, Y, y, sw, raw_sw, val, rng)
         run.commit(binarizer)
         self._class_counts = counts
         return self

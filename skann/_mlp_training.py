@@ -117,23 +117,30 @@ class Run:
             )
         return min(est.batch_size, n)
 
-    def fit_stochastic(self, X, Y, y, sw, val, rng):
+    def fit_stochastic(self, X, Y, y, sw, raw_sw, val, rng):
+        """Epochs of ``"sgd"`` or ``"adam"``.
+
+        ``sw`` weighs the training loss (class weights included); ``raw_sw``, the
+        user's ``sample_weight``, weighs the validation split and score, as
+        scikit-learn scores validation sets.
+        """
         est = self.est
         rows = np.arange(X.shape[0])
         early_stopping = est.early_stopping and not self.incremental
         if early_stopping and val is None:
-            codes = Y.argmax(axis=1) if y.ndim == 1 else None
+            codes = None
+            if y.ndim == 1:
+                codes = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0)
             rows, held_out = validation_split(
-                X, codes, sw, est.validation_fraction, rng
+                X, codes, raw_sw, est.validation_fraction, rng
             )
             val = (
                 X[held_out],
                 Y[held_out],
-                None if sw is None else sw[held_out],
+                None if raw_sw is None else raw_sw[held_out],
             )
         if early_stopping:
-            self.validation_scores, self.validation_losses = [], []
-            self.best_validation_score = -np.inf
+            self._continue_validation_history()
             self.best_loss = None
         n = len(rows)
         self.optimizer = self._optimizer()
@@ -146,6 +153,8 @@ class Run:
         )
         if self.best_loss is not None and not early_stopping:
             rule.best_loss = self.best_loss
+        if early_stopping:
+            rule.best_score = self.best_validation_score
         best_theta = self.theta.copy() if early_stopping else None
         max_epochs = 1 if self.incremental else est.max_iter
         epoch_weight = float(n if sw is None else sw[rows].sum())
@@ -199,6 +208,18 @@ class Run:
         if early_stopping:
             self.theta = best_theta
 
+    def _continue_validation_history(self):
+        """Start the validation records, or go on with them under ``warm_start``."""
+        est = self.est
+        if not self.first and getattr(est, "validation_scores_", None) is not None:
+            self.validation_scores = list(est.validation_scores_)
+            self.validation_losses = list(est.validation_loss_curve_)
+            self.best_validation_score = est.best_validation_score_
+            self.best_iteration = est.best_iteration_
+        else:
+            self.validation_scores, self.validation_losses = [], []
+            self.best_validation_score = -np.inf
+
     def _record(self, loss, val_loss, score, learning_rate, started, log):
         seconds = time.perf_counter() - started
         nan = float("nan")
@@ -248,6 +269,9 @@ class Run:
 
     # -------------------------------------------------------------- lbfgs
     def fit_lbfgs(self, X, Y, sw, val, rng):
+        """L-BFGS on the whole data set. A validation set given to ``fit`` is
+        scored after each iteration (``validation_scores_``) but, as in
+        scikit-learn, lbfgs neither stops early nor restores weights."""
         est = self.est
         theta = self.theta
         masks = None
@@ -312,8 +336,6 @@ class Run:
             )
         self.loss = float(result.fun)
         self.best_loss = min(self.best_loss, self.loss)
-        if val is not None:
-            self.best_validation_score = max(self.validation_scores, default=None)
 
     # -------------------------------------------------------------- commit
     def commit(self, binarizer):

@@ -427,3 +427,65 @@ def test_progress_bar_when_tqdm_is_installed(digits, monkeypatch, capsys):
     assert (bars[0].total, bars[0].updates, bars[0].closed) == (3, 3, True)
     BackpropMLPClassifier((4,), max_iter=3, verbose=0, random_state=0).fit(X, y)
     assert len(bars) == 1  # no bar without verbose
+
+
+def test_binary_validation_split_is_stratified(monkeypatch):
+    import skann._mlp_training as training
+
+    X, y = make_classification(400, 8, weights=[0.85, 0.15], random_state=0)
+    seen = {}
+    split = training.validation_split
+
+    def recording_split(X, codes, sample_weight, fraction, rng):
+        seen["codes"] = codes
+        return split(X, codes, sample_weight, fraction, rng)
+
+    monkeypatch.setattr(training, "validation_split", recording_split)
+    BackpropMLPClassifier((4,), early_stopping=True, max_iter=2).fit(X, y)
+    np.testing.assert_array_equal(seen["codes"], y == 1)
+
+
+def test_validation_records_continue_under_warm_start(digits):
+    X, y = digits
+    clf = BackpropMLPClassifier(
+        (10,),
+        early_stopping=True,
+        warm_start=True,
+        max_iter=4,
+        tol=0,
+        n_iter_no_change=99,
+        random_state=0,
+    )
+    clf.fit(X, y)
+    first_best = clf.best_validation_score_
+    clf.fit(X, y)
+    assert len(clf.validation_scores_) == len(clf.validation_loss_curve_) == 8
+    assert clf.n_iter_ == 8 == len(clf.history_)
+    assert clf.best_validation_score_ == max(clf.validation_scores_) >= first_best
+    assert clf.validation_scores_[clf.best_iteration_ - 1] == clf.best_validation_score_
+
+
+def test_validation_score_ignores_class_weight(digits):
+    """As scikit-learn scores validation sets: with the user's weights only."""
+    X, y = digits
+    X_val, y_val = X[400:], y[400:]
+    clf = BackpropMLPClassifier(
+        (10,),
+        early_stopping=True,
+        class_weight="balanced",
+        max_iter=5,
+        tol=0,
+        n_iter_no_change=99,
+        random_state=0,
+    ).fit(X[:400], y[:400], X_val=X_val, y_val=y_val)
+    assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
+
+
+def test_lbfgs_scores_a_given_validation_set_without_stopping(digits):
+    X, y = digits
+    clf = BackpropMLPClassifier(
+        (10,), solver="lbfgs", early_stopping=True, max_iter=15, random_state=0
+    ).fit(X[:400], y[:400], X_val=X[400:], y_val=y[400:])
+    assert len(clf.validation_scores_) == clf.n_iter_ == 15
+    assert clf.validation_scores_[-1] == pytest.approx(clf.score(X[400:], y[400:]))
+    assert clf.best_iteration_ is None and clf.best_validation_score_ is None
