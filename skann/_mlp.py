@@ -344,7 +344,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
             Their labels.
         sample_weight_val : array-like of shape (n_val,), default=None
-            Weights of the validation samples in the validation score and loss.
+            Weights of the validation samples in the validation score and loss
+            (multiplied by ``class_weight``, as the training samples are).
         coefs_init : list of ndarray of shape (fan_in, fan_out), default=None
             Initial weight matrices, one per layer, instead of ``init``'s.
         intercepts_init : list of ndarray of shape (fan_out,), default=None
@@ -595,7 +596,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("class_weight gives every sample a zero weight.")
         return sw, counts, raw
 
-    def _validation_data(self, validation, binarizer, dtype):
+    def _validation_data(self, validation, binarizer, dtype, class_counts):
         X_val, y_val, sw_val = validation if validation else (None, None, None)
         if X_val is None and y_val is None:
             if sw_val is not None:
@@ -622,10 +623,15 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"y_val holds the labels {unseen.tolist()} that are not in y."
             )
         Y_val = binarizer.transform(y_val).astype(dtype)
-        if sw_val is not None:
+        if sw_val is not None or self.class_weight is not None:
             sw_val = _check_sample_weight(
                 sw_val, X_val, dtype=dtype, ensure_non_negative=True
             )
+        if self.class_weight is not None and y_val.ndim == 1:
+            # Score the validation set with the weights training minimises.
+            sw_val *= class_weight_per_sample(
+                self.class_weight, binarizer.classes_, y_val, class_counts
+            ).astype(dtype)
         return X_val, Y_val, sw_val
 
     # ------------------------------------------------------------------ training
@@ -645,7 +651,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         binarizer, y = self._targets(y, classes, first, incremental)
         Y = binarizer.transform(y).astype(X.dtype)
         sw, counts, raw_sw = self._sample_weights(X, y, sample_weight, binarizer, first)
-        val = self._validation_data(validation, binarizer, X.dtype)
+        val = self._validation_data(validation, binarizer, X.dtype, counts)
         layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
         rng = check_random_state(self.random_state)
         coefs_init, intercepts_init = start if start else (None, None)

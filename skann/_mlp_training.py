@@ -120,9 +120,9 @@ class Run:
     def fit_stochastic(self, X, Y, y, sw, raw_sw, val, rng):
         """Epochs of ``"sgd"`` or ``"adam"``.
 
-        ``sw`` weighs the training loss (class weights included); ``raw_sw``, the
-        user's ``sample_weight``, weighs the validation split and score, as
-        scikit-learn scores validation sets.
+        ``sw`` weighs the training loss and the validation score (class weights
+        included, so early stopping follows the objective being minimised);
+        ``raw_sw``, the user's ``sample_weight``, decides the validation split.
         """
         est = self.est
         rows = np.arange(X.shape[0])
@@ -137,7 +137,7 @@ class Run:
             val = (
                 X[held_out],
                 Y[held_out],
-                None if raw_sw is None else raw_sw[held_out],
+                None if sw is None else sw[held_out],
             )
         if early_stopping:
             self._continue_validation_history()

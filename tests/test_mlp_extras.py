@@ -465,8 +465,8 @@ def test_validation_records_continue_under_warm_start(digits):
     assert clf.validation_scores_[clf.best_iteration_ - 1] == clf.best_validation_score_
 
 
-def test_validation_score_ignores_class_weight(digits):
-    """As scikit-learn scores validation sets: with the user's weights only."""
+def test_validation_score_is_class_weighted(digits):
+    """Early stopping judges epochs by the objective training minimises."""
     X, y = digits
     X_val, y_val = X[400:], y[400:]
     clf = BackpropMLPClassifier(
@@ -478,7 +478,12 @@ def test_validation_score_ignores_class_weight(digits):
         n_iter_no_change=99,
         random_state=0,
     ).fit(X[:400], y[:400], X_val=X_val, y_val=y_val)
-    assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
+    counts = np.bincount(y[:400], minlength=10)
+    weights = class_weight_per_sample("balanced", np.arange(10), y_val, counts)
+    correct = clf.predict(X_val) == y_val
+    assert np.average(correct, weights=weights) == pytest.approx(
+        clf.best_validation_score_
+    )
 
 
 def test_lbfgs_scores_a_given_validation_set_without_stopping(digits):
