@@ -16,8 +16,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from skann._math import compiled_rule
 from skann._math.linear import net_input
 from skann._math.penalty import cumulative_l1_penalty
+
+#: The compiled per-sample epoch used when numba is installed (see
+#: :mod:`skann._math.compiled_rule`); None runs the NumPy epoch, the reference.
+compiled_epoch = (
+    compiled_rule.online_epoch_compiled if compiled_rule.AVAILABLE else None
+)
 
 #: Rows per block in the online scan. The L1 penalty is applied at the end of each
 #: block, so this number is part of the documented semantics of ``penalty="l1"``.
@@ -334,6 +341,13 @@ def online_epoch(X, T, order, state, settings, sample_weight=None):
     EpochResult
         Mistakes and loss of the epoch.
     """
+    if (
+        compiled_epoch is not None
+        and not sparse.issparse(X)
+        and settings.shrink == 1.0
+        and not settings.l1_step
+    ):
+        return compiled_epoch(X, T, order, state, settings, sample_weight)
     result = EpochResult()
     dtype = state.coef.dtype
     powers = _powers(settings.shrink, BLOCK_SIZE + 1, dtype)
