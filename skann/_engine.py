@@ -63,8 +63,9 @@ def validation_split(X, codes, sample_weight, validation_fraction, random_state)
     on row contents: rows are ranked by :func:`row_hashes`, so identical rows
     always fall on the same side. Copies of a sample therefore never leak across
     the split, and a sample of integer weight ``k`` is split exactly as ``k``
-    copies of it would be. Zero-weight rows, and classes with fewer than two
-    distinct rows, stay in training.
+    copies of it would be. Every class keeps at least one distinct row in
+    training; zero-weight rows, and classes with fewer than two distinct rows, stay
+    in training entirely.
 
     Parameters
     ----------
@@ -103,7 +104,8 @@ def validation_split(X, codes, sample_weight, validation_fraction, random_state)
         weight_before = np.cumsum(weight[order]) - weight[order]
         first_of_key = np.searchsorted(keys, keys, side="left")
         target = validation_fraction * weight[order].sum()
-        held_out[order] = weight_before[first_of_key] < target
+        # The last distinct row of the class always stays in training.
+        held_out[order] = (weight_before[first_of_key] < target) & (keys != keys[-1])
     train = np.flatnonzero(~held_out)
     validation = np.flatnonzero(held_out)
     if not held_out.any() or not (weight[train] > 0).any():

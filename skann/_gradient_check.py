@@ -4,7 +4,7 @@ differences, for any configuration, user activations included."""
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_array
 
 from skann._math.backprop import ParameterLayout, loss_and_gradient
 from skann._math.dropout import dropout_masks
@@ -20,8 +20,9 @@ def check_gradient(
     twice, in float64: by :func:`skann._math.backprop.loss_and_gradient`
     (backpropagation) and by the five-point central difference
     ``(-f(t+2h) + 8 f(t+h) - 8 f(t-h) + f(t-2h)) / (12 h)`` in each parameter.
-    The weights are the fitted ones if ``estimator`` is fitted, else its initial
-    ones.
+    The weights are the fitted ones if ``estimator`` is fitted with a network of
+    the shape ``(X, y)`` asks for (same features, hidden layers and outputs), else
+    initial ones drawn as ``fit`` would.
 
     Parameters
     ----------
@@ -66,10 +67,13 @@ def check_gradient(
     out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
     hidden = estimator._hidden_units()
     layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
-    try:
-        check_is_fitted(estimator)
+    fitted = (
+        hasattr(estimator, "coefs_")
+        and [W.shape for W in estimator.coefs_] == layout.shapes
+    )
+    if fitted:
         theta = layout.pack(estimator.coefs_, estimator.intercepts_, np.float64)
-    except Exception:  # not fitted, or fitted on other data: initial weights
+    else:
         theta = estimator._initial_parameters(layout, np.float64, rng)
     sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
     rates = estimator._dropout_rates(len(hidden))

@@ -125,9 +125,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weight of each class, multiplied into ``sample_weight`` (as scikit-learn's
         linear models do). ``"balanced"`` uses ``W / (n_classes * W_c)``, with
-        ``W_c`` the total sample weight of class ``c`` in all data seen
-        (``partial_fit`` batches included) and ``W`` their sum. Not for multilabel
-        ``y``.
+        ``W_c`` the total sample weight of class ``c`` in the data of ``fit`` (in
+        all batches so far, for ``partial_fit``) and ``W`` their sum. Not for
+        multilabel ``y``.
     dropout : float or array-like of float, default=0.0
         Inverted dropout: the probability of zeroing each hidden unit's output
         during training, one rate for all hidden layers or one per layer.
@@ -563,7 +563,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 )
         return binarizer, y
 
-    def _sample_weights(self, X, y, sample_weight, binarizer, first):
+    def _sample_weights(self, X, y, sample_weight, binarizer, first, incremental):
         """The training weights (class weights included), the total weight per
         class seen so far, and the user's own ``sample_weight``."""
         raw = None
@@ -580,7 +580,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 weights=raw,
                 minlength=len(binarizer.classes_),
             )
-            if not first:
+            if incremental and not first:
                 counts = counts + self._class_counts
         if self.class_weight is None:
             return raw, counts, raw
@@ -650,7 +650,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         binarizer, y = self._targets(y, classes, first, incremental)
         Y = binarizer.transform(y).astype(X.dtype)
-        sw, counts, raw_sw = self._sample_weights(X, y, sample_weight, binarizer, first)
+        sw, counts, raw_sw = self._sample_weights(
+            X, y, sample_weight, binarizer, first, incremental
+        )
         val = self._validation_data(validation, binarizer, X.dtype, counts)
         layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
         rng = check_random_state(self.random_state)

@@ -59,7 +59,8 @@ class Run:
             self.weight_seen = getattr(est, "_weight_seen", float(est.t_))
             self.loss_curve = list(getattr(est, "loss_curve_", []))
             self.history = list(getattr(est, "_history", []))
-            self.best_loss = getattr(est, "best_loss_", None) or np.inf
+            best_loss = getattr(est, "best_loss_", None)
+            self.best_loss = np.inf if best_loss is None else best_loss
         self.loss = None
         self.validation_scores = None
         self.validation_losses = None
@@ -300,7 +301,8 @@ class Run:
         log = EpochLog(est.verbose, est.max_iter)
         started = [time.perf_counter()]
         if val is not None:
-            self.validation_scores, self.validation_losses = [], []
+            self._continue_validation_history()
+            self.best_validation_score = None  # lbfgs keeps its last iterate
 
         def record(loss):
             self.n_iter += 1
@@ -362,8 +364,8 @@ class Run:
             est.validation_loss_curve_ = self.validation_losses
             est.best_validation_score_ = self.best_validation_score
             est.best_iteration_ = self.best_iteration
-        if self.optimizer is not None:
-            est._optimizer = self.optimizer
+        # None after lbfgs: a later partial_fit must not resume an older optimiser.
+        est._optimizer = self.optimizer
 
 
 _HISTORY_COLUMNS = [

@@ -494,3 +494,44 @@ def test_lbfgs_scores_a_given_validation_set_without_stopping(digits):
     assert len(clf.validation_scores_) == clf.n_iter_ == 15
     assert clf.validation_scores_[-1] == pytest.approx(clf.score(X[400:], y[400:]))
     assert clf.best_iteration_ is None and clf.best_validation_score_ is None
+
+
+def test_validation_split_keeps_every_class_in_training():
+    from skann._engine import validation_split
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3))
+    y = np.repeat([0, 1, 2], [30, 5, 5])
+    for seed in range(10):
+        train, val = validation_split(X, y, None, 0.85, np.random.RandomState(seed))
+        assert set(y[train]) == {0, 1, 2}
+        assert len(val) > 0
+    # A light row hashed before a heavy one must not drag the class out of training.
+    X2 = rng.normal(size=(12, 3))
+    y2 = np.array([0] * 10 + [1, 1])
+    sw = np.array([1.0] * 10 + [1.0, 100.0])
+    for seed in range(20):
+        train, _ = validation_split(X2, y2, sw, 0.1, np.random.RandomState(seed))
+        assert 1 in set(y2[train])
+
+
+def test_lbfgs_fit_drops_the_stochastic_optimiser(digits):
+    X, y = digits
+    clf = BackpropMLPClassifier((6,), max_iter=3, random_state=0).fit(X, y)
+    assert clf._optimizer.t > 0
+    clf.set_params(solver="lbfgs").fit(X, y)
+    clf.set_params(solver="adam").partial_fit(X, y)
+    assert clf._optimizer.t == 3  # a fresh Adam: one epoch of 3 batches
+
+
+def test_balanced_counts_restart_with_each_fit():
+    X, y = make_classification(
+        400, 5, n_informative=3, weights=[0.9, 0.1], random_state=0
+    )
+    params = dict(
+        hidden_layer_sizes=(4,), class_weight="balanced", max_iter=2, random_state=0
+    )
+    warm = BackpropMLPClassifier(warm_start=True, **params).fit(X, y)
+    flipped = 1 - y
+    warm.fit(X, flipped)
+    np.testing.assert_allclose(warm._class_counts, np.bincount(flipped))

@@ -3,10 +3,13 @@
 With the ``skann[numba]`` extra installed, :func:`online_epoch_compiled` runs the
 textbook loop of ``docs/math/perceptron`` sample by sample in machine code: the net
 input of each neuron, and on a mistake ``W <- W + eta t p^T``, ``b <- b + eta t``.
-It gives the same weights as the vectorised NumPy epoch
-(:func:`skann._math.perceptron_rule.online_epoch`, the reference implementation,
-up to rounding) and is used for dense input without penalty; everything else keeps
-the NumPy epoch. Without numba, :data:`AVAILABLE` is False and nothing here runs.
+Each step equals a step of the vectorised NumPy epoch
+(:func:`skann._math.perceptron_rule.online_epoch`, the reference implementation)
+up to rounding; since a mistake is decided by the sign of a rounded net input, two
+whole fits can part ways where one net input rounds to the other side of the
+margin, which in float32 on large data does happen. It is used for dense input
+without penalty; everything else keeps the NumPy epoch. Without numba,
+:data:`AVAILABLE` is False and nothing here runs.
 
 The averaged perceptron stays O(mistakes): with ``C_j`` the total averaging weight
 before step ``j``, ``sum_k omega_k W_{k+1} = C W_last - sum_j C_j Delta_j``, so only
@@ -35,7 +38,8 @@ def _steps(margin, tau, eta, sq_norm, weight):
 def _dot(X, row, w, R):
     # Four partial sums in a fixed order: deterministic whatever the alignment,
     # and independent, so the processor overlaps them.
-    a0 = a1 = a2 = a3 = 0.0
+    zero = w[0] * 0  # accumulate in the data's own dtype (float32 stays float32)
+    a0 = a1 = a2 = a3 = zero
     full = R - R % 4
     for r in range(0, full, 4):
         a0 += w[r] * X[row, r]
@@ -65,7 +69,7 @@ def _independent(X, T, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
     averaging = average_from <= order.shape[0]
     S, R = W.shape
     Wt = np.ascontiguousarray(W.T)
-    n = np.empty(S, dtype=np.float64)
+    n = np.empty(S, dtype=W.dtype)
     n_mistakes = 0
     loss = 0.0
     C = 0.0
@@ -111,7 +115,7 @@ def _multinomial(X, y, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
     averaging = average_from <= order.shape[0]
     S, R = W.shape
     Wt = np.ascontiguousarray(W.T)
-    n = np.empty(S, dtype=np.float64)
+    n = np.empty(S, dtype=W.dtype)
     n_mistakes = 0
     loss = 0.0
     C = 0.0

@@ -62,9 +62,12 @@ def test_compiled_epochs_equal_numpy_epochs(
     X = X.astype(dtype)
     T = _targets(y, K, multinomial)
     S = 1 if K == 2 and not multinomial else K
-    sw = np.random.RandomState(0).randint(1, 4, size=len(y)).astype(float)
+    rng = np.random.RandomState(0)
+    # integer weights (repetitions) for some cases, fractional ones for others
+    sw = rng.randint(1, 4, size=len(y)) * (1.0 if K == 2 else 0.7)
     sw = sw if weighted else None
     settings = RuleSettings(
+        eta=1.0 if fit_intercept else 0.3,
         tau=margin,
         fit_intercept=fit_intercept,
         average_start=average_start,
@@ -123,6 +126,9 @@ def test_estimator_is_the_same_with_either_epoch(params, monkeypatch):
     reference = PerceptronClassifier(max_iter=5, tol=None, random_state=0, **params)
     reference.fit(X, y)
     np.testing.assert_allclose(compiled.coef_, reference.coef_, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        compiled.intercept_, reference.intercept_, rtol=1e-9, atol=1e-9
+    )
     np.testing.assert_array_equal(
         compiled.mistakes_per_epoch_, reference.mistakes_per_epoch_
     )
