@@ -75,19 +75,21 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
-import platform
-import sys
 import time
-import tracemalloc
 import warnings
 from collections.abc import Sequence
-from contextlib import nullcontext
 
 import numpy as np
-import scipy
 import sklearn
+from _common import (
+    blas_limits,
+    environment,
+    peak_added,
+    peak_fit_memory,
+    time_fit,
+    write_json,
+)
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -353,91 +355,6 @@ class OtherLoad:
         return False
 
 
-def time_fit(make_estimator, X, y, repeat=1, settle=SETTLE_SECONDS):
-    """Fit fresh models ``repeat`` times and keep the fastest fit.
-
-    The garbage collector is run before and disabled during each timed fit.
-    Each fit starts after a pause of ``settle`` seconds: the thread pools of
-    the previous computation (OpenBLAS, OpenMP) keep spinning for a moment
-    after their last task and would steal the second core from the next fit.
-
-    Parameters
-    ----------
-    make_estimator : callable
-        Returns an unfitted model.
-    X : ndarray of shape (n_samples, n_features)
-        Training data.
-    y : ndarray of shape (n_samples,)
-        Training labels.
-    repeat : int, default=1
-        Number of timed fits.
-    settle : float, default=1.0
-        Seconds to wait before each fit.
-
-    Returns
-    -------
-    seconds : float
-        Minimum wall-clock time of ``fit`` (``time.perf_counter``).
-    estimator : object
-        The model of the last fit.
-    """
-    best = float("inf")
-    estimator = None
-    for _ in range(repeat):
-        estimator = make_estimator()
-        gc.collect()
-        time.sleep(settle)
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            estimator.fit(X, y)
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, estimator
-
-
-def _peak_added(function, *args):
-    """Run ``function(*args)``; return its result and the peak memory it added."""
-    gc.collect()
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    try:
-        baseline, _ = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        result = function(*args)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
-    return result, peak - baseline
-
-
-def peak_fit_memory(make_estimator, X, y):
-    """Peak memory, in bytes, that one ``fit`` adds to the process.
-
-    ``X`` and ``y`` exist before tracing starts, so a fit that reads them in
-    place adds little; every copy or buffer it allocates counts.
-
-    Parameters
-    ----------
-    make_estimator : callable
-        Returns an unfitted estimator.
-    X : ndarray of shape (n_samples, n_features)
-        Training data, already C-ordered and of the dtype to fit.
-    y : ndarray of shape (n_samples,)
-        Training labels.
-
-    Returns
-    -------
-    peak : int
-        Highest traced allocation above the level when ``fit`` started.
-    """
-    estimator = make_estimator()
-    return _peak_added(estimator.fit, X, y)[1]
-
-
 def peak_predict_proba_memory(estimator, X):
     """Time ``predict_proba(X)`` and the peak memory it adds beyond its output.
 
@@ -462,7 +379,7 @@ def peak_predict_proba_memory(estimator, X):
     proba = estimator.predict_proba(X)
     seconds = time.perf_counter() - start
     del proba
-    proba, peak = _peak_added(estimator.predict_proba, X)
+    proba, peak = peak_added(estimator.predict_proba, X)
     output = proba.nbytes
     del proba
     return seconds, output, peak - output
@@ -637,7 +554,11 @@ def run(
             for library, make in factories.items():
                 with OtherLoad() as load:
                     seconds, estimator = time_fit(
-                        lambda make=make: make(epochs), X_train, y_train, repeat
+                        lambda make=make: make(epochs),
+                        X_train,
+                        y_train,
+                        repeat,
+                        settle=SETTLE_SECONDS,
                     )
                 if estimator.n_iter_ != epochs:
                     raise RuntimeError(
@@ -807,73 +728,6 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-def _cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def environment():
-    """Describe the software and hardware the benchmark ran on.
-
-    Returns
-    -------
-    info : dict
-        CPU model (``/proc/cpuinfo``), ``os.cpu_count()``, Python, platform,
-        library versions and the thread pools reported by ``threadpoolctl``
-        (if importable).
-    """
-    try:
-        import skann
-
-        skann_version = getattr(skann, "__version__", "unknown")
-    except ImportError:
-        skann_version = "not importable"
-    try:
-        import torch
-
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = "not installed"
-    try:
-        from threadpoolctl import threadpool_info
-
-        pools = [
-            {
-                key: pool.get(key)
-                for key in (
-                    "user_api",
-                    "internal_api",
-                    "version",
-                    "num_threads",
-                    "threading_layer",
-                    "architecture",
-                    "filepath",
-                )
-            }
-            for pool in threadpool_info()
-        ]
-    except ImportError:
-        pools = "threadpoolctl not installed"
-    return dict(
-        cpu=_cpu_model(),
-        cpu_count=os.cpu_count(),
-        python=sys.version.split()[0],
-        platform=platform.platform(),
-        numpy=np.__version__,
-        scipy=scipy.__version__,
-        sklearn=sklearn.__version__,
-        skann=skann_version,
-        torch=torch_version,
-        threadpools=pools,
-    )
-
-
 def format_environment(info):
     """Format :func:`environment` as one machine line and Markdown bullets.
 
@@ -913,14 +767,6 @@ def format_environment(info):
                 f"({p['num_threads']} threads) {p['filepath']}"
             )
     return "\n".join(lines)
-
-
-def _blas_limits(n_threads):
-    if n_threads is None:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=n_threads, user_api="blas")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -1017,7 +863,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         f"repeat={args.repeat}",
         flush=True,
     )
-    with _blas_limits(args.blas_threads):
+    with blas_limits(args.blas_threads):
         rows = run(
             n_samples=args.n_samples,
             epochs=args.epochs,
@@ -1028,15 +874,13 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
             torch_threads=args.torch_threads,
             predict_rows=args.predict_rows,
         )
-        info = environment()
+        info = environment(optional=("torch",))
     print()
     print(markdown_table(rows))
     print()
     print(format_environment(info))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(dict(args=vars(args), environment=info, rows=rows), f, indent=2)
+        write_json(args.json, args, info, rows)
     return rows
 
 

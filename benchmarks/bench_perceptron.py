@@ -35,20 +35,11 @@ The functions are importable::
 from __future__ import annotations
 
 import argparse
-import gc
-import json
-import os
-import platform
-import sys
-import time
-import tracemalloc
 import warnings
 from collections.abc import Sequence
-from contextlib import nullcontext
 
 import numpy as np
-import scipy
-import sklearn
+from _common import blas_limits, environment, peak_fit_memory, time_fit, write_json
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron, SGDClassifier
@@ -148,80 +139,6 @@ def estimator_factories(variant, epochs, batch_size=256):
             "Perceptron (online)",
         )
     raise ValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
-
-
-def time_fit(make_estimator, X, y, repeat=1):
-    """Fit fresh estimators ``repeat`` times and keep the fastest fit.
-
-    The garbage collector is run before and disabled during each timed fit.
-
-    Parameters
-    ----------
-    make_estimator : callable
-        Returns an unfitted estimator.
-    X : ndarray of shape (n_samples, n_features)
-        Training data.
-    y : ndarray of shape (n_samples,)
-        Training labels.
-    repeat : int, default=1
-        Number of timed fits.
-
-    Returns
-    -------
-    seconds : float
-        Minimum wall-clock time of ``fit`` (``time.perf_counter``).
-    estimator : estimator
-        The estimator of the last fit.
-    """
-    best = float("inf")
-    estimator = None
-    for _ in range(repeat):
-        estimator = make_estimator()
-        gc.collect()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            estimator.fit(X, y)
-            best = min(best, time.perf_counter() - start)
-        finally:
-            gc.enable()
-    return best, estimator
-
-
-def peak_fit_memory(make_estimator, X, y):
-    """Peak memory, in bytes, that one ``fit`` adds to the process.
-
-    ``X`` and ``y`` already exist before tracing starts, so a fit that works
-    on them in place adds little; every copy or buffer it allocates counts.
-
-    Parameters
-    ----------
-    make_estimator : callable
-        Returns an unfitted estimator.
-    X : ndarray of shape (n_samples, n_features)
-        Training data, already C-ordered and of the dtype to fit.
-    y : ndarray of shape (n_samples,)
-        Training labels.
-
-    Returns
-    -------
-    peak : int
-        Highest traced allocation above the level when ``fit`` started.
-    """
-    estimator = make_estimator()
-    gc.collect()
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    try:
-        baseline, _ = tracemalloc.get_traced_memory()
-        tracemalloc.reset_peak()
-        estimator.fit(X, y)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
-    return peak - baseline
 
 
 def _warm_up(factories, X, y):
@@ -367,60 +284,13 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-def environment():
-    """Describe the software and hardware the benchmark ran on.
-
-    Returns
-    -------
-    info : dict
-        Python, platform, library versions, ``os.cpu_count()`` and the BLAS
-        libraries reported by ``threadpoolctl`` (if importable).
-    """
-    try:
-        import skann
-
-        skann_version = getattr(skann, "__version__", "unknown")
-    except ImportError:
-        skann_version = "not importable"
-    try:
-        from threadpoolctl import threadpool_info
-
-        blas = [
-            {
-                key: pool.get(key)
-                for key in (
-                    "user_api",
-                    "internal_api",
-                    "version",
-                    "num_threads",
-                    "threading_layer",
-                    "architecture",
-                    "filepath",
-                )
-            }
-            for pool in threadpool_info()
-        ]
-    except ImportError:
-        blas = "threadpoolctl not installed"
-    return dict(
-        python=sys.version.split()[0],
-        platform=platform.platform(),
-        numpy=np.__version__,
-        scipy=scipy.__version__,
-        sklearn=sklearn.__version__,
-        skann=skann_version,
-        cpu_count=os.cpu_count(),
-        blas=blas,
-    )
-
-
 def format_environment(info):
-    """Format :func:`environment` as Markdown bullet lines.
+    """Format ``environment()`` (benchmarks/_common.py) as Markdown bullet lines.
 
     Parameters
     ----------
     info : dict
-        Output of :func:`environment`.
+        Output of ``environment()``.
 
     Returns
     -------
@@ -431,12 +301,12 @@ def format_environment(info):
         f"- python {info['python']} on {info['platform']}",
         f"- numpy {info['numpy']}, scipy {info['scipy']}, "
         f"scikit-learn {info['sklearn']}, skann {info['skann']}",
-        f"- os.cpu_count(): {info['cpu_count']}",
+        f"- {info['cpu']}, os.cpu_count(): {info['cpu_count']}",
     ]
-    if isinstance(info["blas"], str):
-        lines.append(f"- BLAS: {info['blas']}")
+    if isinstance(info["threadpools"], str):
+        lines.append(f"- BLAS: {info['threadpools']}")
     else:
-        for pool in info["blas"]:
+        for pool in info["threadpools"]:
             details = ", ".join(
                 f"{name}={value}" if name == "threads" else str(value)
                 for name, value in (
@@ -452,14 +322,6 @@ def format_environment(info):
                 f" ({details}) {pool['filepath']}"
             )
     return "\n".join(lines)
-
-
-def _blas_limits(n_threads):
-    if n_threads is None:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=n_threads, user_api="blas")
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -559,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
         f"epochs={args.epochs}, repeat={args.repeat}",
         flush=True,
     )
-    with _blas_limits(args.blas_threads):
+    with blas_limits(args.blas_threads):
         rows = run(
             n_samples=args.n_samples,
             n_features=args.n_features,
@@ -577,9 +439,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict]:
     print()
     print(format_environment(info))
     if args.json:
-        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(dict(args=vars(args), environment=info, rows=rows), f, indent=2)
+        write_json(args.json, args, info, rows)
     return rows
 
 
