@@ -136,6 +136,31 @@ def epoch_order(indices, shuffle, random_state):
     return random_state.permutation(indices) if shuffle else indices
 
 
+def check_known_labels(y, classes, name="y"):
+    """Raise if ``y`` holds labels outside ``classes``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Labels.
+    classes : ndarray of shape (n_classes,)
+        The labels the model knows.
+    name : str, default="y"
+        How the error names ``y``.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown labels and the known ones.
+    """
+    unseen = np.setdiff1d(np.unique(y), classes)
+    if len(unseen):
+        raise ValueError(
+            f"{name} holds the labels {unseen.tolist()} that are not in classes "
+            f"{np.asarray(classes).tolist()}."
+        )
+
+
 def class_weight_per_sample(class_weight, classes, y, class_counts):
     """The class weight of each sample, to multiply into its sample weight.
 

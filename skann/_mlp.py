@@ -17,6 +17,7 @@ from sklearn.utils.validation import (
 
 from skann._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from skann._engine import (
+    check_known_labels,
     chunked_rows,
     class_weight_per_sample,
     unchanged_on_error,
@@ -525,12 +526,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                         "classes must be passed on the first call to partial_fit."
                     )
                 binarizer.fit(classes)
-                unseen = np.setdiff1d(unique_labels(y), binarizer.classes_)
-                if len(unseen):
-                    raise ValueError(
-                        f"y holds the labels {unseen.tolist()} that are not in "
-                        f"classes={binarizer.classes_.tolist()}."
-                    )
+                check_known_labels(y, binarizer.classes_)
             else:
                 binarizer.fit(y)
             if y.ndim == 1 and len(binarizer.classes_) < 2:
@@ -555,12 +551,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                     f"classes={list(classes)} differs from classes_="
                     f"{self.classes_.tolist()} of the earlier calls."
                 )
-            unseen = np.setdiff1d(labels, self.classes_)
-            if len(unseen):
-                raise ValueError(
-                    f"y holds the labels {unseen.tolist()} that are not in "
-                    f"classes_={self.classes_.tolist()}."
-                )
+            check_known_labels(labels, self.classes_)
         return binarizer, y
 
     def _sample_weights(self, X, y, sample_weight, binarizer, first, incremental):
@@ -617,11 +608,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = y_val.ravel()
         check_consistent_length(X_val, y_val)
-        unseen = np.setdiff1d(unique_labels(y_val), binarizer.classes_)
-        if y_val.ndim == 1 and len(unseen):
-            raise ValueError(
-                f"y_val holds the labels {unseen.tolist()} that are not in y."
-            )
+        if y_val.ndim == 1:
+            check_known_labels(y_val, binarizer.classes_, name="y_val")
         Y_val = binarizer.transform(y_val).astype(dtype)
         if sw_val is not None or self.class_weight is not None:
             sw_val = _check_sample_weight(

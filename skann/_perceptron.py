@@ -23,6 +23,7 @@ from skann._compat import (
 )
 from skann._engine import (
     StoppingRule,
+    check_known_labels,
     chunked_rows,
     class_weight_per_sample,
     epoch_order,
@@ -470,12 +471,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             )
         classes = self._partial_fit_classes(y, kind, classes, first)
         if y.ndim == 1:
-            unseen = ~np.isin(y, classes)
-            if unseen.any():
-                raise ValueError(
-                    f"y contains labels {np.unique(y[unseen]).tolist()} that are not "
-                    f"in classes {classes.tolist()}."
-                )
+            check_known_labels(y, classes)
             counts = np.bincount(np.searchsorted(classes, y), minlength=len(classes))
             counts = counts + (0 if first else self._class_counts)
         else:
