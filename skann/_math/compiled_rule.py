@@ -64,6 +64,20 @@ def _net_inputs(X, row, Wt, b, n):
             n[s] += Wt[r, s] * x
 
 
+def _move(Wt, b, U, Ub, s, step, X, row, C, averaging, bias):
+    # Neuron s learns step * p (W and b), and the averaging correction U gains
+    # C times the same update (see the module docstring).
+    R = Wt.shape[0]
+    for r in range(R):
+        Wt[r, s] += step * X[row, r]
+    if averaging:
+        for r in range(R):
+            U[s, r] += C * step * X[row, r]
+        Ub[s] += C * step * bias
+    if bias:
+        b[s] += step
+
+
 def _independent(X, T, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, average_from):
     """Binary, one-vs-rest and multilabel neurons; returns mistakes, loss, C."""
     averaging = average_from <= order.shape[0]
@@ -91,14 +105,7 @@ def _independent(X, T, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
                     for r in range(R):
                         sq_norm += X[row, r] * X[row, r]
                 step = eta * _steps(m, tau, eta, sq_norm, w) * t
-                for r in range(R):
-                    Wt[r, s] += step * X[row, r]
-                if averaging:
-                    for r in range(R):
-                        U[s, r] += C * step * X[row, r]
-                    Ub[s] += C * step * bias
-                if bias:
-                    b[s] += step
+                _move(Wt, b, U, Ub, s, step, X, row, C, averaging, bias)
                 loss += w * max(0.0, -m)
                 n_updates[s] += 1
                 erred = True
@@ -113,7 +120,7 @@ def _independent(X, T, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
 def _multinomial(X, y, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, average_from):
     """Kesler's rule: on a mistake the true row gains p, the best rival loses it."""
     averaging = average_from <= order.shape[0]
-    S, R = W.shape
+    S = W.shape[0]
     Wt = np.ascontiguousarray(W.T)
     n = np.empty(S, dtype=W.dtype)
     n_mistakes = 0
@@ -131,18 +138,8 @@ def _multinomial(X, y, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
         m = n[true] - n[rival]
         if m <= tau:
             step = eta * w
-            for r in range(R):
-                Wt[r, true] += step * X[row, r]
-                Wt[r, rival] -= step * X[row, r]
-            if averaging:
-                for r in range(R):
-                    U[true, r] += C * step * X[row, r]
-                    U[rival, r] -= C * step * X[row, r]
-                Ub[true] += C * step * bias
-                Ub[rival] -= C * step * bias
-            if bias:
-                b[true] += step
-                b[rival] -= step
+            _move(Wt, b, U, Ub, true, step, X, row, C, averaging, bias)
+            _move(Wt, b, U, Ub, rival, -step, X, row, C, averaging, bias)
             loss += w * max(0.0, -m)
             n_updates[true] += 1
             n_updates[rival] += 1
@@ -161,6 +158,7 @@ if AVAILABLE:
     _steps = njit(**_FLAGS)(_steps)
     _dot = njit(**_FLAGS)(_dot)
     _net_inputs = njit(**_FLAGS)(_net_inputs)
+    _move = njit(**_FLAGS)(_move)
     _independent = njit(**_FLAGS)(_independent)
     _multinomial = njit(**_FLAGS)(_multinomial)
 
