@@ -18,7 +18,6 @@ from sklearn.utils.validation import (
 from skann._compat import Interval, StrOptions, _check_sample_weight, _fit_context
 from skann._engine import (
     check_known_labels,
-    chunked_rows,
     class_weight_per_sample,
     unchanged_on_error,
 )
@@ -30,10 +29,9 @@ from skann._math.activations import (
 )
 from skann._math.backprop import (
     ParameterLayout,
-    forward_pass,
 )
 from skann._math.init import glorot_uniform, he_uniform
-from skann._mlp_training import Run
+from skann._mlp_training import Run, forward_in_chunks
 
 
 def _stochastic_solver(estimator):
@@ -653,8 +651,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         else:
             theta = self._current_parameters(layout, X.dtype)
         out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
-        run = Run(self, layout, theta, X.dtype, out_activation, first, incremental)
-        run.dropout = rates
+        run = Run(
+            self, layout, theta, X.dtype, out_activation, rates, first, incremental
+        )
         # Overflow is reported once, as an error naming the learning rate, rather
         # than as NumPy warnings on the way there.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -731,8 +730,4 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             last = identity
         else:
             last = OUTPUT_ACTIVATIONS[self.out_activation_]
-        result = np.empty((X.shape[0], coefs[-1].shape[1]), dtype=X.dtype)
-        row_bytes = X.dtype.itemsize * sum(W.shape[1] for W in coefs)
-        for rows in chunked_rows(X.shape[0], row_bytes):
-            result[rows] = forward_pass(X[rows], coefs, intercepts, hidden, last)[-1]
-        return result
+        return forward_in_chunks(X, coefs, intercepts, hidden, last)

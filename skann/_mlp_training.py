@@ -31,6 +31,21 @@ from skann._math.losses import LOSSES, l2_penalty
 from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbfgs
 
 
+def forward_in_chunks(X, coefs, intercepts, hidden_activation, last_activation):
+    """The last layer's output of :func:`forward_pass`, computed chunk by chunk.
+
+    Each chunk's activations take at most the engine's chunk budget, so a million
+    rows never build one large activation matrix.
+    """
+    result = np.empty((X.shape[0], coefs[-1].shape[1]), dtype=X.dtype)
+    row_bytes = X.dtype.itemsize * sum(W.shape[1] for W in coefs)
+    for rows in chunked_rows(X.shape[0], row_bytes):
+        result[rows] = forward_pass(
+            X[rows], coefs, intercepts, hidden_activation, last_activation
+        )[-1]
+    return result
+
+
 class Run:
     """One call of ``fit`` or ``partial_fit``: the state that training changes.
 
@@ -39,7 +54,15 @@ class Run:
     """
 
     def __init__(
-        self, estimator, layout, theta, dtype, out_activation, first, incremental
+        self,
+        estimator,
+        layout,
+        theta,
+        dtype,
+        out_activation,
+        dropout,
+        first,
+        incremental,
     ):
         est = self.est = estimator
         self.layout = layout
@@ -49,7 +72,7 @@ class Run:
         self.activation = est._activation()
         self.out_activation = out_activation
         self.first = first
-        self.dropout = None
+        self.dropout = dropout  # one rate per hidden layer
         if first:
             self.n_iter, self.t, self.weight_seen = 0, 0, 0.0
             self.loss_curve, self.history = [], []
@@ -244,13 +267,13 @@ class Run:
     def _validate(self, X_val, Y_val, sw_val):
         """Loss and accuracy on the validation set (subset accuracy for multilabel)."""
         coefs, intercepts = self.layout.views(self.theta)
-        P = np.empty((X_val.shape[0], Y_val.shape[1]), dtype=self.dtype)
-        row_bytes = self.dtype.itemsize * sum(self.layout.layer_units[1:])
-        out = OUTPUT_ACTIVATIONS[self.out_activation]
-        for rows in chunked_rows(X_val.shape[0], row_bytes):
-            P[rows] = forward_pass(
-                X_val[rows], coefs, intercepts, self.activation.function, out
-            )[-1]
+        P = forward_in_chunks(
+            X_val,
+            coefs,
+            intercepts,
+            self.activation.function,
+            OUTPUT_ACTIVATIONS[self.out_activation],
+        )
         loss = LOSSES[self.out_activation](Y_val, P, sw_val)
         if self.out_activation == "softmax":
             correct = P.argmax(axis=1) == Y_val.argmax(axis=1)
