@@ -37,9 +37,7 @@ def glorot_uniform(fan_in, fan_out, activation, random_state, dtype=np.float64):
     """
     factor = 2.0 if activation == "logistic" else 6.0
     bound = np.sqrt(factor / (fan_in + fan_out))
-    W = random_state.uniform(-bound, bound, (fan_in, fan_out))
-    b = random_state.uniform(-bound, bound, fan_out)
-    return W.astype(dtype, copy=False), b.astype(dtype, copy=False)
+    return _uniform_layer(bound, fan_in, fan_out, random_state, dtype)
 
 
 def he_uniform(fan_in, fan_out, random_state, dtype=np.float64):
@@ -71,6 +69,11 @@ def he_uniform(fan_in, fan_out, random_state, dtype=np.float64):
     (True, (6, 3))
     """
     bound = np.sqrt(6.0 / fan_in)
+    return _uniform_layer(bound, fan_in, fan_out, random_state, dtype)
+
+
+def _uniform_layer(bound, fan_in, fan_out, random_state, dtype):
+    # Weights first, then biases: the order of scikit-learn's draws.
     W = random_state.uniform(-bound, bound, (fan_in, fan_out))
     b = random_state.uniform(-bound, bound, fan_out)
     return W.astype(dtype, copy=False), b.astype(dtype, copy=False)
