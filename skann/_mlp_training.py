@@ -484,12 +484,14 @@ class BatchTrainer:
             loss = self.loss(Yb, activations[-1], swb) + l2_penalty(
                 coefs, self.alpha, weight
             )
+            # The L2 term of the gradient is added by the optimiser's update, in
+            # the same pass over memory as the step.
             backward_pass(
                 activations,
                 Yb,
                 coefs,
                 self.hidden.derivative,
-                self.alpha,
+                0.0,
                 self.coef_grads,
                 self.intercept_grads,
                 swb,
@@ -497,6 +499,13 @@ class BatchTrainer:
                 masks=masks,
                 kept=kept,
             )
-            run.optimizer.step(run.theta, self.gradient)
+            run.optimizer.begin_step()
+            run.optimizer.update(
+                run.theta,
+                self.gradient[None, :],
+                (0, run.layout.size),
+                run.layout.n_weights,
+                self.alpha / weight,
+            )
             total += loss * m
         return total

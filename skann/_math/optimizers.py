@@ -9,6 +9,8 @@ equations are in ``docs/math/optimizers``.
 import numpy as np
 import scipy.optimize
 
+from skann._math import compiled_optimizers
+
 
 class LearningRateSchedule:
     """The step size ``eta`` of gradient descent over the epochs.
@@ -114,6 +116,46 @@ class LearningRateSchedule:
         return False
 
 
+def total_gradient(G, theta, part, n_penalised, l2_scale, scratch):
+    """The batch gradient from its shards, with the L2 term, over ``part``.
+
+    ``g = sum_s G_s + (alpha / n) theta`` on the weights (entries below
+    ``n_penalised``; biases are not penalised), written into ``G[0]``. This is the
+    NumPy reference of the sum the compiled kernels of
+    :mod:`skann._math.compiled_optimizers` do entry by entry.
+
+    Parameters
+    ----------
+    G : ndarray of shape (n_shards, size)
+        Each shard's gradient of the batch's summed loss divided by the batch's
+        total weight ``n``; ``G[0]`` is overwritten.
+    theta : ndarray of shape (size,)
+        Parameters.
+    part : tuple of int
+        ``(start, stop)``, the entries to compute.
+    n_penalised : int
+        Number of leading entries that are weights.
+    l2_scale : float
+        ``alpha / n``.
+    scratch : ndarray of shape (size,)
+        Work space.
+
+    Returns
+    -------
+    g : ndarray of shape (stop - start,)
+        A view of ``G[0, start:stop]``.
+    """
+    start, stop = part
+    g = G[0, start:stop]
+    for shard in G[1:]:
+        g += shard[start:stop]
+    last = min(max(n_penalised, start), stop)
+    if l2_scale and last > start:
+        term = np.multiply(theta[start:last], l2_scale, out=scratch[start:last])
+        g[: last - start] += term
+    return g
+
+
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum, in place.
 
@@ -133,6 +175,9 @@ class SGD:
         ``mu``.
     nesterov : bool, default=True
         Use Nesterov's momentum.
+    compiled : bool, default=True
+        Use the one-pass kernel of :mod:`skann._math.compiled_optimizers` when
+        numba is installed (same result, bit for bit).
 
     Examples
     --------
@@ -144,13 +189,16 @@ class SGD:
     array([0.8])
     """
 
-    def __init__(self, size, dtype, schedule, momentum=0.9, nesterov=True):
+    def __init__(
+        self, size, dtype, schedule, momentum=0.9, nesterov=True, compiled=True
+    ):
         self.size = size
         self.schedule = schedule
         self.momentum = momentum
         self.nesterov = nesterov
+        self.compiled = compiled and compiled_optimizers.AVAILABLE
         self.velocity = np.zeros(size, dtype=dtype)
-        self._scaled_gradient = np.empty(size, dtype=dtype)
+        self._scratch = np.empty(size, dtype=dtype)
         self._scaled_velocity = np.empty(size, dtype=dtype) if nesterov else None
 
     def step(self, theta, gradient):
@@ -161,20 +209,57 @@ class SGD:
         theta : ndarray
             Parameters; updated.
         gradient : ndarray
-            ``g``, the gradient of the loss at ``theta``.
+            ``g``, the gradient of the loss at ``theta``; used as work space.
         """
-        eta_g = np.multiply(
-            gradient, self.schedule.learning_rate, out=self._scaled_gradient
-        )
-        self.velocity *= self.momentum
-        self.velocity -= eta_g
-        if self.nesterov:
-            theta += np.multiply(
-                self.velocity, self.momentum, out=self._scaled_velocity
+        self.begin_step()
+        self.update(theta, gradient[None, :], (0, self.size))
+
+    def begin_step(self):
+        """Start a step; :meth:`update` then moves the parameters, part by part."""
+
+    def update(self, theta, G, part, n_penalised=0, l2_scale=0.0):
+        """Move ``theta[start:stop]`` against the gradient of the current step.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (size,)
+            Parameters; updated.
+        G : ndarray of shape (n_shards, size)
+            Shard gradients, summed with the L2 term by :func:`total_gradient`;
+            used as work space.
+        part : tuple of int
+            ``(start, stop)``: disjoint parts can be updated by different threads.
+        n_penalised : int, default=0
+            Number of leading entries (the weights) that get the L2 term.
+        l2_scale : float, default=0.0
+            ``alpha / n``.
+        """
+        eta, mu = float(self.schedule.learning_rate), float(self.momentum)
+        if self.compiled:
+            compiled_optimizers.sgd_update(
+                theta,
+                G,
+                self.velocity,
+                part,
+                n_penalised,
+                l2_scale,
+                eta,
+                mu,
+                self.nesterov,
             )
-            theta -= eta_g
+            return
+        start, stop = part
+        g = total_gradient(G, theta, part, n_penalised, l2_scale, self._scratch)
+        eta_g = np.multiply(g, eta, out=self._scratch[start:stop])
+        velocity = self.velocity[start:stop]
+        velocity *= mu
+        velocity -= eta_g
+        own = theta[start:stop]
+        if self.nesterov:
+            own += np.multiply(velocity, mu, out=self._scaled_velocity[start:stop])
+            own -= eta_g
         else:
-            theta += self.velocity
+            own += velocity
 
 
 class Adam:
@@ -196,6 +281,9 @@ class Adam:
         Decay rates of the first and second moment estimates.
     epsilon : float, default=1e-8
         Keeps the division finite.
+    compiled : bool, default=True
+        Use the one-pass kernel of :mod:`skann._math.compiled_optimizers` when
+        numba is installed (same result, bit for bit).
 
     Examples
     --------
@@ -207,18 +295,29 @@ class Adam:
     array([0.9])
     """
 
-    def __init__(self, size, dtype, schedule, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    def __init__(
+        self,
+        size,
+        dtype,
+        schedule,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        compiled=True,
+    ):
         self.size = size
         self.schedule = schedule
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
+        self.compiled = compiled and compiled_optimizers.AVAILABLE
         self.t = 0
         # The moments are kept divided by (1 - beta): m' <- beta_1 m' + g costs two
         # passes over memory instead of three; the constants return in the step.
         self._scaled_first = np.zeros(size, dtype=dtype)
         self._scaled_second = np.zeros(size, dtype=dtype)
         self._scratch = np.empty(size, dtype=dtype)
+        self._eps = self._factor = None
 
     @property
     def first_moment(self):
@@ -238,27 +337,73 @@ class Adam:
         theta : ndarray
             Parameters; updated.
         gradient : ndarray
-            ``g``, the gradient of the loss at ``theta``.
+            ``g``, the gradient of the loss at ``theta``; used as work space.
         """
+        self.begin_step()
+        self.update(theta, gradient[None, :], (0, self.size))
+
+    def begin_step(self):
+        """Count the step ``t`` and its bias-corrected step size ``eta_t``;
+        :meth:`update` then moves the parameters, part by part."""
         self.t += 1
-        m, v, scratch = self._scaled_first, self._scaled_second, self._scratch
-        m *= self.beta_1
-        m += gradient
-        np.multiply(gradient, gradient, out=scratch)
-        v *= self.beta_2
-        v += scratch
         step_size = (
             self.schedule.learning_rate
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
         # eta_t m / (sqrt(v) + eps) with m = (1 - b1) m', v = (1 - b2) v'
+        # Python floats: float32 parameters are updated in float32 arithmetic.
         root = np.sqrt(1 - self.beta_2)
+        self._eps = float(self.epsilon / root)
+        self._factor = float(step_size * (1 - self.beta_1) / root)
+
+    def update(self, theta, G, part, n_penalised=0, l2_scale=0.0):
+        """Move ``theta[start:stop]`` by the step :meth:`begin_step` started.
+
+        Parameters
+        ----------
+        theta : ndarray of shape (size,)
+            Parameters; updated.
+        G : ndarray of shape (n_shards, size)
+            Shard gradients, summed with the L2 term by :func:`total_gradient`;
+            used as work space.
+        part : tuple of int
+            ``(start, stop)``: disjoint parts can be updated by different threads.
+        n_penalised : int, default=0
+            Number of leading entries (the weights) that get the L2 term.
+        l2_scale : float, default=0.0
+            ``alpha / n``.
+        """
+        if self.compiled:
+            compiled_optimizers.adam_update(
+                theta,
+                G,
+                self._scaled_first,
+                self._scaled_second,
+                part,
+                n_penalised,
+                l2_scale,
+                self.beta_1,
+                self.beta_2,
+                self._eps,
+                self._factor,
+            )
+            return
+        start, stop = part
+        g = total_gradient(G, theta, part, n_penalised, l2_scale, self._scratch)
+        m = self._scaled_first[start:stop]
+        v = self._scaled_second[start:stop]
+        scratch = self._scratch[start:stop]
+        m *= self.beta_1
+        m += g
+        np.multiply(g, g, out=scratch)
+        v *= self.beta_2
+        v += scratch
         np.sqrt(v, out=scratch)
-        scratch += self.epsilon / root
+        scratch += self._eps
         np.divide(m, scratch, out=scratch)
-        scratch *= step_size * (1 - self.beta_1) / root
-        theta -= scratch
+        scratch *= self._factor
+        theta[start:stop] -= scratch
 
 
 def minimize_lbfgs(loss_and_gradient, theta0, max_iter, max_fun, tol, callback=None):

@@ -5,7 +5,13 @@ import pytest
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from skann._math.backprop import ParameterLayout
-from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbfgs
+from skann._math.optimizers import (
+    SGD,
+    Adam,
+    LearningRateSchedule,
+    minimize_lbfgs,
+    total_gradient,
+)
 
 LAYOUT = ParameterLayout([4, 3, 2])
 
@@ -222,3 +228,26 @@ def test_momentum_terminal_velocity():
         before = theta.copy()
         sgd.step(theta, g)
         np.testing.assert_allclose(theta - before, -0.1 * g, rtol=1e-12)
+
+
+def test_total_gradient_sums_shards_and_penalises_the_weights_only():
+    rng = np.random.default_rng(1)
+    theta = rng.standard_normal(LAYOUT.size)
+    G = rng.standard_normal((2, LAYOUT.size))
+    expected = G[0] + G[1]
+    expected[: LAYOUT.n_weights] += 0.5 * theta[: LAYOUT.n_weights]
+    g = total_gradient(
+        G.copy(), theta, (0, LAYOUT.size), LAYOUT.n_weights, 0.5, np.empty(LAYOUT.size)
+    )
+    np.testing.assert_allclose(g, expected, rtol=1e-15)
+    # A part that straddles the last weights: only its weights are penalised.
+    start = LAYOUT.n_weights - 2
+    part = total_gradient(
+        G.copy(),
+        theta,
+        (start, LAYOUT.size),
+        LAYOUT.n_weights,
+        0.5,
+        np.empty(LAYOUT.size),
+    )
+    np.testing.assert_allclose(part, expected[start:], rtol=1e-15)
