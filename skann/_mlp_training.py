@@ -11,9 +11,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import gen_batches
 
 from skann._engine import (
     EpochLog,
@@ -25,10 +23,11 @@ from skann._engine import (
     warn_not_converged,
 )
 from skann._math.activations import OUTPUT_ACTIVATIONS
-from skann._math.backprop import backward_pass, forward_pass, loss_and_gradient
+from skann._math.backprop import forward_pass, loss_and_gradient
 from skann._math.dropout import dropout_masks
-from skann._math.losses import LOSSES, l2_penalty
+from skann._math.losses import LOSSES
 from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbfgs
+from skann._mlp_batches import BatchTrainer
 
 
 def forward_in_chunks(X, coefs, intercepts, hidden_activation, last_activation):
@@ -399,113 +398,3 @@ _HISTORY_COLUMNS = [
     "learning_rate",
     "seconds",
 ]
-
-
-class BatchTrainer:
-    """The epoch → batch → step ladder of the stochastic solvers.
-
-    Buffers for one batch (inputs, targets, every layer's activations, the
-    gradient) are allocated once per call and reused by every batch.
-    """
-
-    def __init__(self, run, X, Y, sw, batch_size, rng):
-        self.run = run
-        self.X, self.Y, self.sw = X, Y, sw
-        self.batch_size = batch_size
-        dtype = run.dtype
-        units = run.layout.layer_units
-        self.dense = not sparse.issparse(X)
-        self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
-        self.Y_batch = np.empty((batch_size, units[-1]), dtype)
-        self.layer_out = [np.empty((batch_size, u), dtype) for u in units[1:]]
-        self.deltas = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
-        self.gradient = np.empty(run.layout.size, dtype)
-        self.coef_grads, self.intercept_grads = run.layout.views(self.gradient)
-        self.hidden = run.activation
-        self.out = OUTPUT_ACTIVATIONS[run.out_activation]
-        self.loss = LOSSES[run.out_activation]
-        self.alpha = run.est.alpha
-        self.dropout = run.dropout if any(run.dropout) else None
-        # Dropout masks are keyed by each row's contents: copies of a sample get
-        # the same mask, so integer weights act as copies.
-        self.row_keys = row_hashes(X, None, rng) if self.dropout else None
-        # Drawn once: the shuffles use a number of draws that depends on n, and the
-        # masks must not.
-        self.dropout_seed = int(rng.randint(2**31)) if self.dropout else 0
-
-    def epoch(self, order):
-        """Run one epoch over the rows ``order``; return the summed batch losses."""
-        run = self.run
-        coefs, intercepts = run.layout.views(run.theta)
-        contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
-        epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
-        hidden_units = run.layout.layer_units[1:-1]
-        total = 0.0
-        for batch in gen_batches(len(order), self.batch_size):
-            m = batch.stop - batch.start
-            if contiguous:
-                rows = slice(order[0] + batch.start, order[0] + batch.stop)
-                Xb, Yb = self.X[rows], self.Y[rows]
-            else:
-                rows = order[batch]
-                Xb = (
-                    np.take(self.X, rows, axis=0, out=self.X_batch[:m], mode="clip")
-                    if self.dense
-                    else self.X[rows]
-                )
-                Yb = np.take(self.Y, rows, axis=0, out=self.Y_batch[:m], mode="clip")
-            swb = None if self.sw is None else self.sw[rows]
-            weight = m if swb is None else swb.sum()
-            if weight == 0:
-                continue  # only zero-weight samples: nothing to learn from
-            masks = kept = None
-            if self.dropout:
-                masks = dropout_masks(
-                    self.row_keys[rows],
-                    epoch_key,
-                    hidden_units,
-                    self.dropout,
-                    run.dtype,
-                )
-                kept = []
-            elif self.hidden.from_net_input:
-                kept = []
-            activations = forward_pass(
-                Xb,
-                coefs,
-                intercepts,
-                self.hidden.function,
-                self.out,
-                out=[buffer[:m] for buffer in self.layer_out],
-                masks=masks,
-                kept=kept,
-                keep_net_input=self.hidden.from_net_input,
-            )
-            loss = self.loss(Yb, activations[-1], swb) + l2_penalty(
-                coefs, self.alpha, weight
-            )
-            # The L2 term of the gradient is added by the optimiser's update, in
-            # the same pass over memory as the step.
-            backward_pass(
-                activations,
-                Yb,
-                coefs,
-                self.hidden.derivative,
-                0.0,
-                self.coef_grads,
-                self.intercept_grads,
-                swb,
-                deltas=[buffer[:m] for buffer in self.deltas],
-                masks=masks,
-                kept=kept,
-            )
-            run.optimizer.begin_step()
-            run.optimizer.update(
-                run.theta,
-                self.gradient[None, :],
-                (0, run.layout.size),
-                run.layout.n_weights,
-                self.alpha / weight,
-            )
-            total += loss * m
-        return total

@@ -346,16 +346,16 @@ def test_divergence_raises_naming_the_learning_rate(digits):
 
 def test_keyboard_interrupt_keeps_a_usable_model(digits, monkeypatch):
     X, y = digits
-    begin_step = skann._math.optimizers.Adam.begin_step
+    step = skann._math.optimizers.Adam.step
     calls = {"n": 0}
 
-    def interrupted_step(self):
+    def interrupted_step(self, theta, gradient, *args):
         calls["n"] += 1
         if calls["n"] == 10:  # during the 4th epoch (3 batches of 200 per epoch)
             raise KeyboardInterrupt
-        begin_step(self)
+        step(self, theta, gradient, *args)
 
-    monkeypatch.setattr(skann._math.optimizers.Adam, "begin_step", interrupted_step)
+    monkeypatch.setattr(skann._math.optimizers.Adam, "step", interrupted_step)
     clf = BackpropMLPClassifier(hidden_layer_sizes=(10,), max_iter=50, random_state=0)
     with pytest.warns(UserWarning, match="interrupted"):
         clf.fit(X, y)

@@ -201,7 +201,6 @@ def backward_pass(
     *,
     masks=None,
     kept=None,
-    total_weight=None,
 ):
     """Backpropagation: the gradients of the mean loss plus its L2 penalty.
 
@@ -237,9 +236,6 @@ def backward_pass(
     kept : list of ndarray, default=None
         What :func:`forward_pass` kept for the derivatives; when None the
         derivatives read the activations.
-    total_weight : float, default=None
-        ``n``, when the rows are one shard of a larger batch; by default the
-        rows' own total weight.
 
     Returns
     -------
@@ -248,8 +244,6 @@ def backward_pass(
     A_out = activations[-1]
     n = A_out.shape[0]
     total = n if sample_weight is None else sample_weight.sum()
-    if total_weight is not None:
-        total = total_weight
     delta = output_error(A_out, Y, sample_weight, out=A_out)
     delta /= total
     ones = np.ones(n, dtype=A_out.dtype)

@@ -116,23 +116,19 @@ class LearningRateSchedule:
         return False
 
 
-def total_gradient(G, theta, part, n_penalised, l2_scale, scratch):
-    """The batch gradient from its shards, with the L2 term, over ``part``.
+def penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch):
+    """Add the L2 term ``(alpha / n) theta`` to the weights' gradient, in place.
 
-    ``g = sum_s G_s + (alpha / n) theta`` on the weights (entries below
-    ``n_penalised``; biases are not penalised), written into ``G[0]``. This is the
-    NumPy reference of the sum the compiled kernels of
-    :mod:`skann._math.compiled_optimizers` do entry by entry.
+    ``g <- g + (alpha / n) theta`` on the first ``n_penalised`` entries, the
+    weights (biases are not penalised). The NumPy reference of what the compiled
+    kernels of :mod:`skann._math.compiled_optimizers` do entry by entry.
 
     Parameters
     ----------
-    G : ndarray of shape (n_shards, size)
-        Each shard's gradient of the batch's summed loss divided by the batch's
-        total weight ``n``; ``G[0]`` is overwritten.
+    gradient : ndarray of shape (size,)
+        ``g``, the gradient of the unpenalised loss; updated.
     theta : ndarray of shape (size,)
         Parameters.
-    part : tuple of int
-        ``(start, stop)``, the entries to compute.
     n_penalised : int
         Number of leading entries that are weights.
     l2_scale : float
@@ -142,18 +138,12 @@ def total_gradient(G, theta, part, n_penalised, l2_scale, scratch):
 
     Returns
     -------
-    g : ndarray of shape (stop - start,)
-        A view of ``G[0, start:stop]``.
+    gradient : ndarray of shape (size,)
     """
-    start, stop = part
-    g = G[0, start:stop]
-    for shard in G[1:]:
-        g += shard[start:stop]
-    last = min(max(n_penalised, start), stop)
-    if l2_scale and last > start:
-        term = np.multiply(theta[start:last], l2_scale, out=scratch[start:last])
-        g[: last - start] += term
-    return g
+    if l2_scale and n_penalised:
+        weights = slice(0, n_penalised)
+        gradient[weights] += np.multiply(theta[weights], l2_scale, out=scratch[weights])
+    return gradient
 
 
 class SGD:
@@ -201,7 +191,7 @@ class SGD:
         self._scratch = np.empty(size, dtype=dtype)
         self._scaled_velocity = np.empty(size, dtype=dtype) if nesterov else None
 
-    def step(self, theta, gradient):
+    def step(self, theta, gradient, n_penalised=0, l2_scale=0.0):
         """Move ``theta`` one step against ``gradient``, in place.
 
         Parameters
@@ -210,37 +200,18 @@ class SGD:
             Parameters; updated.
         gradient : ndarray
             ``g``, the gradient of the loss at ``theta``; used as work space.
-        """
-        self.begin_step()
-        self.update(theta, gradient[None, :], (0, self.size))
-
-    def begin_step(self):
-        """Start a step; :meth:`update` then moves the parameters, part by part."""
-
-    def update(self, theta, G, part, n_penalised=0, l2_scale=0.0):
-        """Move ``theta[start:stop]`` against the gradient of the current step.
-
-        Parameters
-        ----------
-        theta : ndarray of shape (size,)
-            Parameters; updated.
-        G : ndarray of shape (n_shards, size)
-            Shard gradients, summed with the L2 term by :func:`total_gradient`;
-            used as work space.
-        part : tuple of int
-            ``(start, stop)``: disjoint parts can be updated by different threads.
         n_penalised : int, default=0
             Number of leading entries (the weights) that get the L2 term.
         l2_scale : float, default=0.0
-            ``alpha / n``.
+            ``alpha / n``: the step adds ``l2_scale * theta`` to the weights'
+            gradient (:func:`penalised_gradient`).
         """
         eta, mu = float(self.schedule.learning_rate), float(self.momentum)
         if self.compiled:
             compiled_optimizers.sgd_update(
                 theta,
-                G,
+                gradient,
                 self.velocity,
-                part,
                 n_penalised,
                 l2_scale,
                 eta,
@@ -248,18 +219,15 @@ class SGD:
                 self.nesterov,
             )
             return
-        start, stop = part
-        g = total_gradient(G, theta, part, n_penalised, l2_scale, self._scratch)
-        eta_g = np.multiply(g, eta, out=self._scratch[start:stop])
-        velocity = self.velocity[start:stop]
-        velocity *= mu
-        velocity -= eta_g
-        own = theta[start:stop]
+        g = penalised_gradient(gradient, theta, n_penalised, l2_scale, self._scratch)
+        eta_g = np.multiply(g, eta, out=self._scratch)
+        self.velocity *= mu
+        self.velocity -= eta_g
         if self.nesterov:
-            own += np.multiply(velocity, mu, out=self._scaled_velocity[start:stop])
-            own -= eta_g
+            theta += np.multiply(self.velocity, mu, out=self._scaled_velocity)
+            theta -= eta_g
         else:
-            own += velocity
+            theta += self.velocity
 
 
 class Adam:
@@ -317,7 +285,6 @@ class Adam:
         self._scaled_first = np.zeros(size, dtype=dtype)
         self._scaled_second = np.zeros(size, dtype=dtype)
         self._scratch = np.empty(size, dtype=dtype)
-        self._eps = self._factor = None
 
     @property
     def first_moment(self):
@@ -329,7 +296,7 @@ class Adam:
         """``v``, the running mean of the squared gradients."""
         return (1 - self.beta_2) * self._scaled_second
 
-    def step(self, theta, gradient):
+    def step(self, theta, gradient, n_penalised=0, l2_scale=0.0):
         """Move ``theta`` one Adam step against ``gradient``, in place.
 
         Parameters
@@ -338,72 +305,49 @@ class Adam:
             Parameters; updated.
         gradient : ndarray
             ``g``, the gradient of the loss at ``theta``; used as work space.
+        n_penalised : int, default=0
+            Number of leading entries (the weights) that get the L2 term.
+        l2_scale : float, default=0.0
+            ``alpha / n``: the step adds ``l2_scale * theta`` to the weights'
+            gradient (:func:`penalised_gradient`).
         """
-        self.begin_step()
-        self.update(theta, gradient[None, :], (0, self.size))
-
-    def begin_step(self):
-        """Count the step ``t`` and its bias-corrected step size ``eta_t``;
-        :meth:`update` then moves the parameters, part by part."""
         self.t += 1
         step_size = (
             self.schedule.learning_rate
             * np.sqrt(1 - self.beta_2**self.t)
             / (1 - self.beta_1**self.t)
         )
-        # eta_t m / (sqrt(v) + eps) with m = (1 - b1) m', v = (1 - b2) v'
-        # Python floats: float32 parameters are updated in float32 arithmetic.
+        # eta_t m / (sqrt(v) + eps) with m = (1 - b1) m', v = (1 - b2) v'. Python
+        # floats: float32 parameters are updated in float32 arithmetic.
         root = np.sqrt(1 - self.beta_2)
-        self._eps = float(self.epsilon / root)
-        self._factor = float(step_size * (1 - self.beta_1) / root)
-
-    def update(self, theta, G, part, n_penalised=0, l2_scale=0.0):
-        """Move ``theta[start:stop]`` by the step :meth:`begin_step` started.
-
-        Parameters
-        ----------
-        theta : ndarray of shape (size,)
-            Parameters; updated.
-        G : ndarray of shape (n_shards, size)
-            Shard gradients, summed with the L2 term by :func:`total_gradient`;
-            used as work space.
-        part : tuple of int
-            ``(start, stop)``: disjoint parts can be updated by different threads.
-        n_penalised : int, default=0
-            Number of leading entries (the weights) that get the L2 term.
-        l2_scale : float, default=0.0
-            ``alpha / n``.
-        """
+        eps = float(self.epsilon / root)
+        factor = float(step_size * (1 - self.beta_1) / root)
+        m, v, scratch = self._scaled_first, self._scaled_second, self._scratch
         if self.compiled:
             compiled_optimizers.adam_update(
                 theta,
-                G,
-                self._scaled_first,
-                self._scaled_second,
-                part,
+                gradient,
+                m,
+                v,
                 n_penalised,
                 l2_scale,
                 self.beta_1,
                 self.beta_2,
-                self._eps,
-                self._factor,
+                eps,
+                factor,
             )
             return
-        start, stop = part
-        g = total_gradient(G, theta, part, n_penalised, l2_scale, self._scratch)
-        m = self._scaled_first[start:stop]
-        v = self._scaled_second[start:stop]
-        scratch = self._scratch[start:stop]
+        g = penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch)
         m *= self.beta_1
         m += g
         np.multiply(g, g, out=scratch)
         v *= self.beta_2
         v += scratch
         np.sqrt(v, out=scratch)
-        scratch += self._eps
+        scratch += eps
         np.divide(m, scratch, out=scratch)
-        scratch *= self._factor
-        theta[start:stop] -= scratch
+        scratch *= factor
+        theta -= scratch
 
 
 def minimize_lbfgs(loss_and_gradient, theta0, max_iter, max_fun, tol, callback=None):

@@ -35,31 +35,45 @@ def _optimizer(kind, dtype, compiled):
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", ["adam", "nesterov", "momentum"])
-@pytest.mark.parametrize("n_shards", [1, 2])
 @pytest.mark.parametrize("l2_scale", [0.0, 1e-3])
-def test_compiled_update_equals_numpy_update_bit_for_bit(
-    dtype, kind, n_shards, l2_scale
-):
+def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale):
     rng = np.random.default_rng(0)
     start = rng.standard_normal(SIZE).astype(dtype)
     theta = {True: start.copy(), False: start.copy()}
     optimizers = {c: _optimizer(kind, dtype, c) for c in (True, False)}
     assert optimizers[True].compiled and not optimizers[False].compiled
-    # Two threads' parts, cut inside the weights, as the trainer cuts them.
-    parts = [(0, 500), (500, SIZE)]
     for _ in range(5):
-        G = rng.standard_normal((n_shards, SIZE)).astype(dtype)
+        gradient = rng.standard_normal(SIZE).astype(dtype)
         for compiled, optimizer in optimizers.items():
-            optimizer.begin_step()
-            shards = G.copy()  # the update uses its gradient as work space
-            for part in parts:
-                optimizer.update(theta[compiled], shards, part, N_WEIGHTS, l2_scale)
+            # the step uses its gradient as work space: each gets its own copy
+            optimizer.step(theta[compiled], gradient.copy(), N_WEIGHTS, l2_scale)
     np.testing.assert_array_equal(theta[True], theta[False])
     assert theta[True].dtype == dtype
 
 
-def test_more_than_two_shards_are_refused():
-    adam = Adam(SIZE, np.float64, LearningRateSchedule("constant", 0.01))
-    adam.begin_step()
-    with pytest.raises(ValueError, match="two gradient shards"):
-        adam.update(np.zeros(SIZE), np.zeros((3, SIZE)), (0, SIZE))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypatch):
+    from sklearn.datasets import load_digits
+
+    from skann import BackpropMLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype(dtype)
+    params = dict(
+        hidden_layer_sizes=(20,),
+        solver=solver,
+        alpha=1e-3,
+        max_iter=3,
+        random_state=0,
+    )
+    compiled = BackpropMLPClassifier(**params).fit(X, y)
+    monkeypatch.setattr(compiled_optimizers, "AVAILABLE", False)
+    reference = BackpropMLPClassifier(**params).fit(X, y)
+    assert not reference._optimizer.compiled and compiled._optimizer.compiled
+    for ours, theirs in zip(
+        compiled.coefs_ + compiled.intercepts_,
+        reference.coefs_ + reference.intercepts_,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(ours, theirs)

@@ -10,7 +10,7 @@ from skann._math.optimizers import (
     Adam,
     LearningRateSchedule,
     minimize_lbfgs,
-    total_gradient,
+    penalised_gradient,
 )
 
 LAYOUT = ParameterLayout([4, 3, 2])
@@ -230,24 +230,31 @@ def test_momentum_terminal_velocity():
         np.testing.assert_allclose(theta - before, -0.1 * g, rtol=1e-12)
 
 
-def test_total_gradient_sums_shards_and_penalises_the_weights_only():
+def test_penalised_gradient_adds_the_l2_term_to_the_weights_only():
     rng = np.random.default_rng(1)
-    theta = rng.standard_normal(LAYOUT.size)
-    G = rng.standard_normal((2, LAYOUT.size))
-    expected = G[0] + G[1]
+    theta, gradient = rng.standard_normal((2, LAYOUT.size))
+    expected = gradient.copy()
     expected[: LAYOUT.n_weights] += 0.5 * theta[: LAYOUT.n_weights]
-    g = total_gradient(
-        G.copy(), theta, (0, LAYOUT.size), LAYOUT.n_weights, 0.5, np.empty(LAYOUT.size)
-    )
-    np.testing.assert_allclose(g, expected, rtol=1e-15)
-    # A part that straddles the last weights: only its weights are penalised.
-    start = LAYOUT.n_weights - 2
-    part = total_gradient(
-        G.copy(),
-        theta,
-        (start, LAYOUT.size),
-        LAYOUT.n_weights,
-        0.5,
-        np.empty(LAYOUT.size),
-    )
-    np.testing.assert_allclose(part, expected[start:], rtol=1e-15)
+    scratch = np.empty(LAYOUT.size)
+    result = penalised_gradient(gradient, theta, LAYOUT.n_weights, 0.5, scratch)
+    assert result is gradient
+    np.testing.assert_array_equal(gradient, expected)
+
+
+def test_step_with_l2_term_equals_step_on_the_penalised_gradient():
+    # The L2 term passed to step is what backward_pass adds with alpha.
+    rng = np.random.default_rng(2)
+    theta = rng.standard_normal(LAYOUT.size)
+    for make in (
+        lambda: Adam(LAYOUT.size, np.float64, LearningRateSchedule("constant", 0.1)),
+        lambda: SGD(LAYOUT.size, np.float64, LearningRateSchedule("constant", 0.1)),
+    ):
+        inside, outside = theta.copy(), theta.copy()
+        first, second = make(), make()
+        for _ in range(3):
+            gradient = rng.standard_normal(LAYOUT.size)
+            penalised = gradient.copy()
+            penalised[: LAYOUT.n_weights] += 0.01 * outside[: LAYOUT.n_weights]
+            first.step(inside, gradient, LAYOUT.n_weights, 0.01)
+            second.step(outside, penalised)
+        np.testing.assert_allclose(inside, outside, rtol=1e-14)

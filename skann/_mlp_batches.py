@@ -1,0 +1,151 @@
+"""The batches of one epoch of BackpropMLPClassifier's stochastic solvers.
+
+For each batch: gather its rows, run the forward pass, the loss and
+backpropagation, then the optimiser's step. Buffers for one batch (inputs,
+targets, every layer's activations and deltas, the gradient) are allocated once
+per fit and reused by every batch, so an epoch allocates almost nothing.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils import gen_batches
+
+from skann._engine import row_hashes
+from skann._math.activations import OUTPUT_ACTIVATIONS
+from skann._math.backprop import backward_pass, forward_pass
+from skann._math.dropout import dropout_masks
+from skann._math.losses import LOSSES, l2_penalty
+
+
+class BatchTrainer:
+    """The epoch → batch → step ladder of the stochastic solvers.
+
+    Parameters
+    ----------
+    run : skann._mlp_training.Run
+        The fit in progress: parameters, optimiser, hyper-parameters.
+    X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Training inputs.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Binarised targets.
+    sw : ndarray of shape (n_samples,) or None
+        Sample weights (class weights included).
+    batch_size : int
+        Rows per batch.
+    rng : numpy.random.RandomState
+        Draws the dropout seed.
+    """
+
+    def __init__(self, run, X, Y, sw, batch_size, rng):
+        self.run = run
+        self.X, self.Y, self.sw = X, Y, sw
+        self.batch_size = batch_size
+        dtype = run.dtype
+        self.units = units = run.layout.layer_units
+        self.dense = not sparse.issparse(X)
+        self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
+        self.Y_batch = np.empty((batch_size, units[-1]), dtype)
+        self.layer_out = [np.empty((batch_size, u), dtype) for u in units[1:]]
+        self.deltas = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
+        self.gradient = np.empty(run.layout.size, dtype)
+        self.coef_grads, self.intercept_grads = run.layout.views(self.gradient)
+        self.hidden = run.activation
+        self.out = OUTPUT_ACTIVATIONS[run.out_activation]
+        self.loss = LOSSES[run.out_activation]
+        self.alpha = run.est.alpha
+        self.dropout = run.dropout if any(run.dropout) else None
+        # Dropout masks are keyed by each row's contents: copies of a sample get
+        # the same mask, so integer weights act as copies.
+        self.row_keys = row_hashes(X, None, rng) if self.dropout else None
+        # Drawn once: the shuffles use a number of draws that depends on n, and the
+        # masks must not.
+        self.dropout_seed = int(rng.randint(2**31)) if self.dropout else 0
+
+    def epoch(self, order):
+        """Run one epoch over the rows ``order``; return the summed batch losses.
+
+        Parameters
+        ----------
+        order : ndarray of int
+            The training rows, in the order of the epoch.
+
+        Returns
+        -------
+        total : float
+            Sum over the batches of the batch's loss times its number of rows.
+        """
+        run = self.run
+        contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
+        epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
+        total = 0.0
+        for batch in gen_batches(len(order), self.batch_size):
+            if contiguous:
+                rows = slice(order[0] + batch.start, order[0] + batch.stop)
+            else:
+                rows = order[batch]
+            total += self._step(rows, batch.stop - batch.start, epoch_key)
+        return total
+
+    def _step(self, rows, m, epoch_key):
+        """Forward pass, loss, backpropagation and the optimiser's step on one
+        batch; return the batch's loss times ``m``, its number of rows."""
+        run = self.run
+        swb = None if self.sw is None else self.sw[rows]
+        weight = m if swb is None else swb.sum()
+        if weight == 0:
+            return 0.0  # only zero-weight samples: nothing to learn from
+        if isinstance(rows, slice):
+            Xb, Yb = self.X[rows], self.Y[rows]
+        else:
+            Xb = (
+                np.take(self.X, rows, axis=0, out=self.X_batch[:m], mode="clip")
+                if self.dense
+                else self.X[rows]
+            )
+            Yb = np.take(self.Y, rows, axis=0, out=self.Y_batch[:m], mode="clip")
+        masks = kept = None
+        if self.dropout:
+            masks = dropout_masks(
+                self.row_keys[rows],
+                epoch_key,
+                self.units[1:-1],
+                self.dropout,
+                run.dtype,
+            )
+            kept = []
+        elif self.hidden.from_net_input:
+            kept = []
+        coefs, intercepts = run.layout.views(run.theta)
+        activations = forward_pass(
+            Xb,
+            coefs,
+            intercepts,
+            self.hidden.function,
+            self.out,
+            out=[buffer[:m] for buffer in self.layer_out],
+            masks=masks,
+            kept=kept,
+            keep_net_input=self.hidden.from_net_input,
+        )
+        loss = self.loss(Yb, activations[-1], swb) + l2_penalty(
+            coefs, self.alpha, weight
+        )
+        # The L2 term of the gradient is added by the optimiser's update, in the
+        # same pass over memory as the step.
+        backward_pass(
+            activations,
+            Yb,
+            coefs,
+            self.hidden.derivative,
+            0.0,
+            self.coef_grads,
+            self.intercept_grads,
+            swb,
+            deltas=[buffer[:m] for buffer in self.deltas],
+            masks=masks,
+            kept=kept,
+        )
+        run.optimizer.step(
+            run.theta, self.gradient, run.layout.n_weights, self.alpha / weight
+        )
+        return loss * m
