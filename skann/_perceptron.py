@@ -35,10 +35,14 @@ from skann._math.convergence import novikoff_bound
 from skann._math.linear import net_input
 from skann._math.penalty import l2_shrink_factor
 from skann._math.perceptron_rule import (
+    PocketState,
     RuleSettings,
     RuleState,
     minibatch_epoch,
     online_epoch,
+    pocket_final_check,
+    pocket_offer,
+    pocket_weights,
 )
 
 
@@ -104,8 +108,13 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         the highest-scoring wrong row loses it. Binary targets use one neuron either
         way.
     pocket : bool, default=False
-        Gallant's pocket algorithm with ratchet: at the end of each epoch keep the
-        weights (per neuron) with the fewest training mistakes so far.
+        Gallant's pocket algorithm with ratchet: ``coef_`` holds, per neuron, the
+        weights with the fewest training mistakes among those checked. The online
+        rule checks the current weights whenever their run of consecutive correct
+        classifications beats the pocket's run (one pass over the training data per
+        check), and once more when training stops; with ``average``, a penalty or
+        ``batch_size > 1`` the weights at the end of each epoch are checked instead.
+        A pocket lasts one call to ``fit`` or ``partial_fit``.
     margin : float, default=0.0
         ``tau``: a neuron is updated when ``t n <= tau``.
     batch_size : int, default=1
@@ -559,7 +568,19 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         stopper = StoppingRule(
             None if partial else self.tol, self.n_iter_no_change, monitor
         )
-        pocket = _Pocket(X, train, T, sw, settings.multinomial) if self.pocket else None
+        pocket = (
+            PocketState.empty(X, train, T, sw, state.coef, state.intercept)
+            if self.pocket
+            else None
+        )
+        # Gallant's run-by-run pocket needs weights that stay fixed between
+        # mistakes: the plain online rule. The others offer each epoch's weights.
+        per_run = (
+            self.batch_size == 1
+            and settings.average_start is None
+            and settings.shrink == 1.0
+            and not settings.l1_step
+        )
         mistakes, losses, scores, best = [], [], [], None
         converged = False
         for epoch in range(1, max_epochs + 1):
@@ -568,7 +589,15 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             # Overflow is reported below, once, as an error that names eta0.
             with np.errstate(over="ignore", invalid="ignore"):
                 if self.batch_size == 1:
-                    result = online_epoch(X, T, order, state, settings, weights)
+                    result = online_epoch(
+                        X,
+                        T,
+                        order,
+                        state,
+                        settings,
+                        weights,
+                        pocket if per_run else None,
+                    )
                 else:
                     result = minibatch_epoch(
                         X, T, order, state, settings, self.batch_size, weights
@@ -581,9 +610,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                     f"eta0={self.eta0}; scale the features (e.g. StandardScaler) or "
                     "lower eta0. The model was left unchanged."
                 )
-            coef, intercept = self._output_weights(state)
-            if pocket is not None:
-                pocket.offer(coef, intercept)
+            if pocket is not None and not per_run:
+                pocket_offer(pocket, *self._output_weights(state))
             mistakes.append(result.n_mistakes)
             losses.append(result.loss / max(len(order), 1))
             score = None
@@ -608,6 +636,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         else:
             if not partial and self.tol is not None and not monitor and max_epochs > 1:
                 warn_not_converged(max_epochs)
+        if pocket is not None and per_run:
+            pocket_final_check(pocket, state.coef, state.intercept)
         return Bunch(
             mistakes=np.asarray(mistakes, dtype=np.int64),
             losses=np.asarray(losses, dtype=np.float64),
@@ -621,14 +651,14 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         )
 
     def _output_weights(self, state, pocket=None, copy=False):
-        """The weights the model predicts with: averaged, pocketed, or current."""
-        if pocket is not None and pocket.coef is not None:
-            coef, intercept = pocket.coef, pocket.intercept
-        elif self.average and state.n_averaged > 0:
+        """The weights the model predicts with: pocketed, averaged, or current."""
+        if self.average and state.n_averaged > 0:
             coef = state.coef_sum / state.n_averaged
             intercept = state.intercept_sum / state.n_averaged
         else:
             coef, intercept = state.coef, state.intercept
+        if pocket is not None:
+            coef, intercept = pocket_weights(pocket, coef, intercept)
         if copy:
             return coef.copy(), intercept.copy()
         return coef, intercept
@@ -780,50 +810,6 @@ def _class_codes(T):
     if T.shape[1] == 1:
         return (T[:, 0] > 0).astype(np.intp)
     return T.argmax(axis=1)
-
-
-class _Pocket:
-    """Gallant's pocket with ratchet, one pocket per neuron (or one for Kesler)."""
-
-    def __init__(self, X, rows, T, sw, multinomial):
-        self.X, self.rows, self.T, self.sw = X, rows, T, sw
-        self.multinomial = multinomial
-        self.coef = self.intercept = None
-        self.errors = None
-
-    def offer(self, coef, intercept):
-        errors = _training_errors(self.X, self.rows, self.T, self.sw, coef, intercept)
-        if self.coef is None:
-            self.coef, self.intercept, self.errors = (
-                coef.copy(),
-                intercept.copy(),
-                errors,
-            )
-            return
-        better = errors < self.errors
-        if self.multinomial:
-            better = np.full(coef.shape[0], bool(better[0]))
-            errors = np.full_like(self.errors, errors[0])
-        self.coef[better] = coef[better]
-        self.intercept[better] = intercept[better]
-        self.errors = np.where(better, errors, self.errors)
-
-
-def _training_errors(X, rows, T, sw, coef, intercept):
-    """Weighted mistakes of each neuron (or of the Kesler machine) on ``X[rows]``."""
-    errors = None
-    for chunk in chunked_rows(
-        len(rows), X.dtype.itemsize * (X.shape[1] + coef.shape[0])
-    ):
-        idx = rows[chunk]
-        scores = net_input(X[idx], coef, intercept)
-        if T.ndim == 1:
-            wrong = np.array([sw[idx] @ (scores.argmax(axis=1) != T[idx])])
-        else:
-            # Count what predict gets wrong: a tie n = 0 predicts the negative class.
-            wrong = sw[idx] @ ((scores > 0) != (T[idx] > 0))
-        errors = wrong if errors is None else errors + wrong
-    return errors
 
 
 def _accuracy(X, rows, T, sw, multilabel, coef, intercept):

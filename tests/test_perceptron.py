@@ -131,26 +131,111 @@ def test_l1_penalty_gives_sparse_weights():
     assert np.sum(plain.coef_ == 0) == 0
 
 
-def test_pocket_keeps_fewest_mistakes():
+def _training_errors(X, y, coef, intercept):
+    return int(np.sum(((X @ coef.T + intercept).ravel() > 0) != (y == 1)))
+
+
+def test_pocket_ratchet_never_increases_training_error():
     X, y = make_classification(300, 5, flip_y=0.2, random_state=3)
-
-    def errors(coef, intercept):
-        return int(np.sum(((X @ coef.T + intercept).ravel() > 0) != (y == 1)))
-
-    epochs = 8
-    per_epoch = [
-        errors(
+    epochs = range(1, 9)
+    # The same random_state gives the same first k epochs, so fit(max_iter=k)
+    # shows the pocket after epoch k.
+    pocket = [
+        _training_errors(
+            X,
+            y,
+            *_weights(
+                PerceptronClassifier(
+                    random_state=0, tol=None, max_iter=k, pocket=True
+                ).fit(X, y)
+            ),
+        )
+        for k in epochs
+    ]
+    assert np.all(np.diff(pocket) <= 0)
+    epoch_ends = [
+        _training_errors(
+            X,
+            y,
             *_weights(
                 PerceptronClassifier(random_state=0, tol=None, max_iter=k).fit(X, y)
-            )
+            ),
+        )
+        for k in epochs
+    ]
+    # Here the run-by-run pocket finds weights better than any epoch's last ones.
+    assert pocket[-1] < min(epoch_ends)
+
+
+@pytest.mark.parametrize("params", [{"batch_size": 8}, {"average": True}])
+def test_epoch_end_pocket_keeps_fewest_mistakes(params):
+    # Without per-sample runs (mini-batches) or with averaged weights, the pocket
+    # is offered the model's weights at the end of each epoch.
+    X, y = make_classification(300, 5, flip_y=0.2, random_state=3)
+    epochs = 8
+    per_epoch = [
+        _training_errors(
+            X,
+            y,
+            *_weights(
+                PerceptronClassifier(
+                    random_state=0, tol=None, max_iter=k, **params
+                ).fit(X, y)
+            ),
         )
         for k in range(1, epochs + 1)
     ]
     pocket = PerceptronClassifier(
-        random_state=0, tol=None, max_iter=epochs, pocket=True
+        random_state=0, tol=None, max_iter=epochs, pocket=True, **params
     ).fit(X, y)
-    assert errors(pocket.coef_, pocket.intercept_) == min(per_epoch)
-    assert min(per_epoch) < per_epoch[-1] or min(per_epoch) == per_epoch[-1]
+    assert _training_errors(X, y, pocket.coef_, pocket.intercept_) == min(per_epoch)
+
+
+def _weighted_errors(X, y, classes, sw, coef, intercept, multinomial):
+    """Weighted training mistakes of each neuron, or of the arg-max machine."""
+    scores = X @ coef.T + intercept
+    if multinomial:
+        return [sw @ (classes[scores.argmax(axis=1)] != y)]
+    T = (y == classes[1])[:, None] if len(classes) == 2 else y[:, None] == classes
+    return list(sw @ ((scores > 0) != T))
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"multi_class": "multinomial"},
+        {"class_weight": {0: 1000, 1: 1e-4}},
+        {"class_weight": {0: 1000, 1: 1e-4, 2: 1e-4}, "margin": 0.5},
+    ],
+)
+def test_pocket_never_worse_than_last_weights(params):
+    # The rule runs the same with or without a pocket, and the weights it stops
+    # with are checked at the stop: per neuron, the pocket makes no more weighted
+    # training mistakes than they do.
+    n_classes = len(params.get("class_weight", {0: 1, 1: 1, 2: 1}))
+    X, y = make_blobs(100, 2, centers=n_classes, cluster_std=20, random_state=0)
+    sw = np.array([params.get("class_weight", {}).get(c, 1.0) for c in y])
+    settings = dict(random_state=0, max_iter=40, tol=None, **params)
+    plain = PerceptronClassifier(**settings).fit(X, y)
+    pocket = PerceptronClassifier(pocket=True, **settings).fit(X, y)
+    assert pocket.n_iter_ == plain.n_iter_
+    kesler = params.get("multi_class") == "multinomial"
+    ours = _weighted_errors(X, y, plain.classes_, sw, *_weights(pocket), kesler)
+    last = _weighted_errors(X, y, plain.classes_, sw, *_weights(plain), kesler)
+    assert all(a <= b for a, b in zip(ours, last, strict=True))
+
+
+@pytest.mark.parametrize("data", ["binary_data", "multiclass_data"])
+def test_pocket_integer_weights_are_repetitions(data, request):
+    X, y = request.getfixturevalue(data)
+    sw = np.random.RandomState(0).randint(0, 4, size=len(y))
+    repeated = exact(max_iter=3, pocket=True).fit(
+        np.repeat(X, sw, axis=0), np.repeat(y, sw)
+    )
+    weighted = exact(max_iter=3, pocket=True).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-10)
+    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, atol=1e-10)
 
 
 def _weights(est):

@@ -14,6 +14,11 @@ without penalty; everything else keeps the NumPy epoch. Without numba,
 The averaged perceptron stays O(mistakes): with ``C_j`` the total averaging weight
 before step ``j``, ``sum_k omega_k W_{k+1} = C W_last - sum_j C_j Delta_j``, so only
 the correction ``U = sum_j C_j Delta_j`` is updated, on mistakes.
+
+Gallant's pocket is kept sample by sample: each neuron's run grows after each correct
+sample, and the training set is counted (in the kernel) when it beats the pocket's
+run. Runs and counts are added in the same order as in the NumPy epoch, so the two
+take the same decisions.
 """
 
 import numpy as np
@@ -25,6 +30,9 @@ except ImportError:  # the optional extra is not installed
 
 #: Whether the compiled epoch can run (numba is importable).
 AVAILABLE = njit is not None
+
+# What a pocket knows of the current weights (as in skann._math.perceptron_rule).
+_FRESH, _POCKETED, _REJECTED = 0, 1, 2
 
 
 def _steps(margin, tau, eta, sq_norm, weight):
@@ -78,7 +86,69 @@ def _move(Wt, b, U, Ub, s, step, X, row, C, averaging, bias):
         b[s] += step
 
 
-def _independent(X, T, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, average_from):
+def _neuron_errors(X, rows, T, sw, Wt, b, s):
+    # Weighted mistakes of neuron s on the training rows, added in their order
+    # (as skann._math.perceptron_rule.pocket_errors does).
+    R = Wt.shape[0]
+    wrong = 0.0
+    for q in range(rows.shape[0]):
+        row = rows[q]
+        n = b[s] + _dot(X, row, Wt[:, s], R)
+        if (n > 0) != (T[row, s] > 0):
+            wrong += sw[row]
+    return wrong
+
+
+def _machine_errors(X, rows, y, sw, Wt, b, n):
+    # Weighted arg-max mistakes of the Kesler machine on the training rows.
+    S = Wt.shape[1]
+    wrong = 0.0
+    for q in range(rows.shape[0]):
+        row = rows[q]
+        _net_inputs(X, row, Wt, b, n)
+        best = 0
+        for s in range(1, S):
+            if n[s] > n[best]:
+                best = s
+        if best != y[row]:
+            wrong += sw[row]
+    return wrong
+
+
+def _pocket_rows(PW, Pb, Wt, b, first, stop):
+    # Put rows first .. stop - 1 of the current weights in the pocket.
+    for s in range(first, stop):
+        for r in range(Wt.shape[0]):
+            PW[s, r] = Wt[r, s]
+        Pb[s] = b[s]
+
+
+def _independent(
+    X,
+    T,
+    order,
+    sw,
+    W,
+    b,
+    U,
+    Ub,
+    n_updates,
+    eta,
+    tau,
+    bias,
+    average_from,
+    pocketing,
+    block,
+    rows,
+    psw,
+    PW,
+    Pb,
+    p_errors,
+    p_best,
+    p_run,
+    p_status,
+    n_checks,
+):
     """Binary, one-vs-rest and multilabel neurons; returns mistakes, loss, C."""
     averaging = average_from <= order.shape[0]
     S, R = W.shape
@@ -87,9 +157,21 @@ def _independent(X, T, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
     n_mistakes = 0
     loss = 0.0
     C = 0.0
+    # Pocket runs: start[s] + (cw - base[s]), cw the prefix sum of the weights in
+    # the current block of `block` rows (how the NumPy epoch forms them).
+    start = p_run.copy()
+    base = np.zeros(S)
+    cw = 0.0
     for i in range(order.shape[0]):
         row = order[i]
         w = sw[row]
+        if pocketing:
+            if i % block == 0:
+                for s in range(S):
+                    start[s] += cw - base[s]
+                    base[s] = 0.0
+                cw = 0.0
+            cw += w
         sq_norm = -1.0
         erred = False
         if S == 1:
@@ -104,20 +186,68 @@ def _independent(X, T, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
                     sq_norm = bias
                     for r in range(R):
                         sq_norm += X[row, r] * X[row, r]
-                step = eta * _steps(m, tau, eta, sq_norm, w) * t
-                _move(Wt, b, U, Ub, s, step, X, row, C, averaging, bias)
+                steps = _steps(m, tau, eta, sq_norm, w)
+                _move(Wt, b, U, Ub, s, eta * steps * t, X, row, C, averaging, bias)
                 loss += w * max(0.0, -m)
                 n_updates[s] += 1
                 erred = True
+                if pocketing:
+                    # the copies of an integer weight left after its steps are
+                    # classified correctly: they start the new run
+                    start[s] = w - steps
+                    base[s] = cw
+                    p_status[s] = _FRESH
+            if pocketing:
+                run = start[s] + (cw - base[s])
+                if p_status[s] == _POCKETED:
+                    p_best[s] = run
+                elif p_status[s] == _FRESH and run > p_best[s]:
+                    n_checks[0] += 1
+                    errors = _neuron_errors(X, rows, T, psw, Wt, b, s)
+                    if errors < p_errors[s]:
+                        _pocket_rows(PW, Pb, Wt, b, s, s + 1)
+                        p_errors[s] = errors
+                        p_best[s] = run
+                        p_status[s] = _POCKETED
+                    else:
+                        p_status[s] = _REJECTED
         if erred:
             n_mistakes += 1
         if i + 1 > average_from:
             C += w
+    if pocketing:
+        for s in range(S):
+            p_run[s] = start[s] + (cw - base[s])
     W[:, :] = Wt.T
     return n_mistakes, loss, C
 
 
-def _multinomial(X, y, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, average_from):
+def _multinomial(
+    X,
+    y,
+    order,
+    sw,
+    W,
+    b,
+    U,
+    Ub,
+    n_updates,
+    eta,
+    tau,
+    bias,
+    average_from,
+    pocketing,
+    block,
+    rows,
+    psw,
+    PW,
+    Pb,
+    p_errors,
+    p_best,
+    p_run,
+    p_status,
+    n_checks,
+):
     """Kesler's rule: on a mistake the true row gains p, the best rival loses it."""
     averaging = average_from <= order.shape[0]
     S = W.shape[0]
@@ -126,9 +256,18 @@ def _multinomial(X, y, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
     n_mistakes = 0
     loss = 0.0
     C = 0.0
+    start = p_run[0]
+    base = 0.0
+    cw = 0.0
     for i in range(order.shape[0]):
         row = order[i]
         w = sw[row]
+        if pocketing:
+            if i % block == 0:
+                start += cw - base
+                base = 0.0
+                cw = 0.0
+            cw += w
         _net_inputs(X, row, Wt, b, n)
         true = y[row]
         rival = -1
@@ -144,8 +283,28 @@ def _multinomial(X, y, order, sw, W, b, U, Ub, n_updates, eta, tau, bias, averag
             n_updates[true] += 1
             n_updates[rival] += 1
             n_mistakes += 1
+            if pocketing:
+                start = 0.0
+                base = cw
+                p_status[0] = _FRESH
+        if pocketing:
+            run = start + (cw - base)
+            if p_status[0] == _POCKETED:
+                p_best[0] = run
+            elif p_status[0] == _FRESH and run > p_best[0]:
+                n_checks[0] += 1
+                errors = _machine_errors(X, rows, y, psw, Wt, b, n)
+                if errors < p_errors[0]:
+                    _pocket_rows(PW, Pb, Wt, b, 0, S)
+                    p_errors[0] = errors
+                    p_best[0] = run
+                    p_status[0] = _POCKETED
+                else:
+                    p_status[0] = _REJECTED
         if i + 1 > average_from:
             C += w
+    if pocketing:
+        p_run[0] = start + (cw - base)
     W[:, :] = Wt.T
     return n_mistakes, loss, C
 
@@ -159,11 +318,16 @@ if AVAILABLE:
     _dot = njit(**_FLAGS)(_dot)
     _net_inputs = njit(**_FLAGS)(_net_inputs)
     _move = njit(**_FLAGS)(_move)
+    _neuron_errors = njit(**_FLAGS)(_neuron_errors)
+    _machine_errors = njit(**_FLAGS)(_machine_errors)
+    _pocket_rows = njit(**_FLAGS)(_pocket_rows)
     _independent = njit(**_FLAGS)(_independent)
     _multinomial = njit(**_FLAGS)(_multinomial)
 
 
-def online_epoch_compiled(X, T, order, state, settings, sample_weight=None):
+def online_epoch_compiled(
+    X, T, order, state, settings, sample_weight=None, pocket=None
+):
     """One pass of the exact online rule, compiled; same contract as the NumPy epoch.
 
     Parameters
@@ -181,12 +345,15 @@ def online_epoch_compiled(X, T, order, state, settings, sample_weight=None):
         Hyper-parameters; ``shrink`` must be 1 and ``l1_step`` 0.
     sample_weight : ndarray of shape (n_samples,), default=None
         Positive weights.
+    pocket : PocketState, default=None
+        Gallant's pocket, updated in place (see
+        :class:`skann._math.perceptron_rule.PocketState`).
 
     Returns
     -------
     EpochResult
     """
-    from skann._math.perceptron_rule import EpochResult
+    from skann._math.perceptron_rule import BLOCK_SIZE, EpochResult
 
     dtype = state.coef.dtype
     sw = (
@@ -200,6 +367,29 @@ def online_epoch_compiled(X, T, order, state, settings, sample_weight=None):
     )
     U = np.zeros_like(state.coef)
     Ub = np.zeros_like(state.intercept)
+    n_checks = np.zeros(1, dtype=np.int64)
+    if pocket is None:  # placeholders of the right types, never read
+        pockets = (
+            np.zeros(0, dtype=np.intp),
+            np.zeros(0),
+            np.zeros_like(state.coef),
+            np.zeros_like(state.intercept),
+            np.zeros(1),
+            np.zeros(1),
+            np.zeros(1),
+            np.zeros(1, dtype=np.int8),
+        )
+    else:
+        pockets = (
+            pocket.rows,
+            pocket.sample_weight,
+            pocket.coef,
+            pocket.intercept,
+            pocket.errors,
+            pocket.best_run,
+            pocket.run,
+            pocket.status,
+        )
     kernel = _multinomial if settings.multinomial else _independent
     n_mistakes, loss, C = kernel(
         X,
@@ -215,7 +405,13 @@ def online_epoch_compiled(X, T, order, state, settings, sample_weight=None):
         float(settings.tau),
         1.0 if settings.fit_intercept else 0.0,
         float(average_from),
+        pocket is not None,
+        BLOCK_SIZE,
+        *pockets,
+        n_checks,
     )
+    if pocket is not None:
+        pocket.n_checks += int(n_checks[0])
     if averaging:
         state.coef_sum += (C * state.coef - U).astype(dtype, copy=False)
         if settings.fit_intercept:

@@ -9,6 +9,10 @@ loop over samples: between two mistakes the weights do not change, so the scores
 block of samples are one matrix product, and the block's Gram matrix turns a mistake
 into a correction of the later scores. Only a mistake costs a Python step. See
 ``docs/math/perceptron`` ("How the exact online rule is vectorised").
+
+Gallant's pocket (``pocket_*``) rides on the same scan: between two mistakes of a
+neuron its weights are fixed, so the length of each run of correct classifications is
+a difference of prefix sums, and only a run that beats the pocket's run costs a check.
 """
 
 from dataclasses import dataclass, field
@@ -29,6 +33,10 @@ compiled_epoch = (
 #: Rows per block in the online scan. The L1 penalty is applied at the end of each
 #: block, so this number is part of the documented semantics of ``penalty="l1"``.
 BLOCK_SIZE = 64
+
+#: What a pocket knows of the current weights: not yet compared with the pocket, in
+#: the pocket, or compared and rejected (a second count would give the same number).
+FRESH, POCKETED, REJECTED = 0, 1, 2
 
 
 def perceptron_error(t, a):
@@ -312,12 +320,13 @@ def _averaging_weights(state, settings, wb):
     return np.where(visit > settings.average_start, wb, 0.0)
 
 
-def online_epoch(X, T, order, state, settings, sample_weight=None):
+def online_epoch(X, T, order, state, settings, sample_weight=None, pocket=None):
     """One pass of the exact online perceptron rule over ``X[order]``.
 
     The result equals presenting the samples one at a time in the order given, the
     weights changing after each mistake; the work is done block by block with matrix
-    products (see the module docstring).
+    products (see the module docstring). With a ``pocket``, Gallant's pocket with
+    ratchet is kept along the way, run by run (see :class:`PocketState`).
 
     Parameters
     ----------
@@ -335,19 +344,28 @@ def online_epoch(X, T, order, state, settings, sample_weight=None):
     sample_weight : ndarray of shape (n_samples,), default=None
         Positive weight of each sample (a budget of unit steps, see
         :func:`steps_to_correct`); leave zero-weight samples out of ``order``.
+    pocket : PocketState, default=None
+        Gallant's pocket, updated in place. Needs the plain rule: no penalty and no
+        averaging (the weights must stay fixed between mistakes).
 
     Returns
     -------
     EpochResult
         Mistakes and loss of the epoch.
     """
+    if pocket is not None and (
+        settings.shrink != 1.0 or settings.l1_step or settings.average_start is not None
+    ):
+        raise ValueError(
+            "The run-by-run pocket needs the plain rule: no penalty, no averaging."
+        )
     if (
         compiled_epoch is not None
         and not sparse.issparse(X)
         and settings.shrink == 1.0
         and not settings.l1_step
     ):
-        return compiled_epoch(X, T, order, state, settings, sample_weight)
+        return compiled_epoch(X, T, order, state, settings, sample_weight, pocket)
     result = EpochResult()
     dtype = state.coef.dtype
     powers = _powers(settings.shrink, BLOCK_SIZE + 1, dtype)
@@ -374,7 +392,18 @@ def online_epoch(X, T, order, state, settings, sample_weight=None):
             omega = _averaging_weights(state, settings, ones)
         else:
             omega = None
+        running = None
+        if pocket is not None:
+            # Runs that ended in the block are judged with the weights they had,
+            # rebuilt from the block's start; runs still going, after the update.
+            running = _pocket_block(pocket, state, settings, Xb, D, wb)
         _finish_block(state, settings, Xb, D, omega, powers)
+        for unit in running or ():
+            cols = _pocket_columns(pocket, unit)
+            kept = pocket_check(
+                pocket, unit, state.coef[cols], state.intercept[cols], pocket.run[unit]
+            )
+            pocket.status[unit] = POCKETED if kept else REJECTED
         state.n_visits += B
     return result
 
@@ -551,3 +580,349 @@ def minibatch_epoch(X, T, order, state, settings, batch_size, sample_weight=None
             state.intercept_sum += share * state.intercept
             state.n_averaged += share
     return result
+
+
+# ---------------------------------------------------------------- Gallant's pocket
+@dataclass
+class PocketState:
+    """Gallant's pocket with ratchet: the best weights met so far, and their run.
+
+    One pocket per neuron (binary, one-vs-rest, multilabel), or one for the whole
+    Kesler machine (multinomial rule). The *run* of the current weights is the total
+    weight of the consecutive samples they have classified without an update (an
+    integer weight counts as that many presentations); it restarts at each mistake.
+    When the run grows longer than the pocket's run, the current weights are checked
+    against the whole training set, and they replace the pocket only if they make
+    strictly fewer (weighted) mistakes, :func:`pocket_errors`. While the pocket holds
+    the current weights, their run keeps growing and is the pocket's run.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, R)
+        Training samples: the array the epochs see.
+    rows : ndarray of int
+        The rows whose mistakes count, in increasing order of weight.
+    T : ndarray
+        Targets, as for :func:`online_epoch`.
+    sample_weight : ndarray of shape (n_samples,)
+        A mistake on a sample counts its weight (float64).
+    coef : ndarray of shape (S, R)
+        Pocketed weights (the rows of an empty pocket are meaningless).
+    intercept : ndarray of shape (S,)
+        Pocketed biases.
+    errors : ndarray of shape (P,)
+        Weighted training mistakes of each pocket; inf while it is empty. ``P = S``,
+        or 1 for the multinomial rule.
+    best_run : ndarray of shape (P,)
+        Run of the weights in each pocket.
+    run : ndarray of shape (P,)
+        Run of the current weights so far.
+    status : ndarray of shape (P,)
+        :data:`FRESH`, :data:`POCKETED` or :data:`REJECTED`: what the pocket knows of
+        the current weights.
+    n_checks : int
+        Passes over the training set made so far to count mistakes.
+    """
+
+    X: object
+    rows: np.ndarray
+    T: np.ndarray
+    sample_weight: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    errors: np.ndarray
+    best_run: np.ndarray
+    run: np.ndarray
+    status: np.ndarray
+    n_checks: int = 0
+
+    @classmethod
+    def empty(cls, X, rows, T, sample_weight, coef, intercept):
+        """Empty pockets for weights shaped like ``coef`` and ``intercept``.
+
+        Parameters
+        ----------
+        X : ndarray or CSR matrix of shape (n_samples, R)
+            Training samples.
+        rows : ndarray of int
+            The rows whose mistakes count.
+        T : ndarray
+            Targets, as for :func:`online_epoch`.
+        sample_weight : ndarray of shape (n_samples,)
+            Weight of each sample.
+        coef : ndarray of shape (S, R)
+            Current weights (only their shape and dtype are used).
+        intercept : ndarray of shape (S,)
+            Current biases (likewise).
+
+        Returns
+        -------
+        PocketState
+        """
+        P = 1 if T.ndim == 1 else coef.shape[0]
+        rows = np.asarray(rows, dtype=np.intp)
+        sample_weight = np.ascontiguousarray(sample_weight, dtype=np.float64)
+        # Counting the rows from the lightest weight up makes a weighted count a
+        # function of the weights of the wrong rows only: two sets of mistakes with
+        # the same weights tie exactly, whatever the rows.
+        rows = rows[np.argsort(sample_weight[rows], kind="stable")]
+        return cls(
+            X=X,
+            rows=rows,
+            T=T,
+            sample_weight=sample_weight,
+            coef=np.zeros_like(coef),
+            intercept=np.zeros_like(intercept),
+            errors=np.full(P, np.inf),
+            best_run=np.zeros(P),
+            run=np.zeros(P),
+            status=np.full(P, FRESH, dtype=np.int8),
+        )
+
+    @property
+    def multinomial(self):
+        """Whether there is one pocket for the whole Kesler machine."""
+        return self.T.ndim == 1
+
+
+#: Rows per chunk of :func:`pocket_errors` are chosen to keep its scores under this.
+_CHUNK_BYTES = 16 * 2**20
+
+
+def pocket_errors(X, rows, T, sample_weight, coef, intercept):
+    """Weighted training mistakes ``E`` of each neuron, or of the Kesler machine.
+
+    ``E_i = sum_q omega_q [neuron i predicts p_q wrongly]``, predicting as
+    ``predict`` does: positive when ``n > 0`` (a tie ``n = 0`` is negative); under
+    the multinomial rule one count for the machine, the arg max of the net inputs
+    against the class.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, R)
+        Samples.
+    rows : ndarray of int
+        The rows to count.
+    T : ndarray
+        Targets in {-1, +1} of shape (n_samples, S), or class codes of shape
+        (n_samples,) for the multinomial rule.
+    sample_weight : ndarray of shape (n_samples,)
+        What a mistake on each sample counts.
+    coef : ndarray of shape (S, R)
+        Weights.
+    intercept : ndarray of shape (S,)
+        Biases.
+
+    Returns
+    -------
+    errors : ndarray of shape (S,), or (1,) for the multinomial rule
+        In float64, added one sample after the other in the order of ``rows`` (the
+        compiled epoch adds them the same way, so both get the same numbers).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, T = np.array([[0.0], [1.0], [2.0]]), np.array([[-1], [1], [1]])
+    >>> w, b = np.array([[1.0]]), np.array([-1.5])
+    >>> pocket_errors(X, np.arange(3), T, np.ones(3), w, b)
+    array([1.])
+    """
+    multinomial = T.ndim == 1
+    total = np.zeros(1 if multinomial else coef.shape[0])
+    row_bytes = X.dtype.itemsize * (X.shape[1] + coef.shape[0])
+    step = max(1, _CHUNK_BYTES // max(row_bytes, 1))
+    for start in range(0, len(rows), step):
+        idx = rows[start : start + step]
+        scores = net_input(X[idx], coef, intercept)
+        if multinomial:
+            wrong = (scores.argmax(axis=1) != T[idx])[:, None]
+        else:
+            wrong = (scores > 0) != (T[idx] > 0)
+        counted = wrong * sample_weight[idx, None]
+        total = np.add.accumulate(np.vstack([total, counted]), axis=0)[-1]
+    return total
+
+
+def pocket_check(pocket, unit, coef, intercept, run):
+    """Gallant's ratchet: pocket the weights if they make strictly fewer mistakes.
+
+    Parameters
+    ----------
+    pocket : PocketState
+        Updated in place; ``n_checks`` counts this pass over the training set.
+    unit : int
+        Which pocket (the neuron; 0 for the Kesler machine).
+    coef : ndarray of shape (1, R), or (K, R) for the Kesler machine
+        The candidate weights.
+    intercept : ndarray of shape (1,) or (K,)
+        The candidate biases.
+    run : float
+        The candidate's run, which becomes the pocket's run if it is kept.
+
+    Returns
+    -------
+    kept : bool
+        Whether the candidate replaced the pocket.
+    """
+    cols = _pocket_columns(pocket, unit)
+    T = pocket.T if pocket.multinomial else pocket.T[:, cols]
+    errors = pocket_errors(
+        pocket.X, pocket.rows, T, pocket.sample_weight, coef, intercept
+    )[0]
+    pocket.n_checks += 1
+    if not errors < pocket.errors[unit]:
+        return False
+    pocket.coef[cols] = coef
+    pocket.intercept[cols] = intercept
+    pocket.errors[unit] = errors
+    pocket.best_run[unit] = run
+    return True
+
+
+def pocket_offer(pocket, coef, intercept):
+    """Offer the weights to every pocket at once, with the ratchet (no runs).
+
+    The pocket of the mini-batch rule and of the averaged perceptron, offered the
+    weights at the end of each epoch: one pass over the training set counts the
+    mistakes of all neurons, and each pocket takes its neuron's weights if they make
+    strictly fewer. An empty pocket takes them in any case.
+
+    Parameters
+    ----------
+    pocket : PocketState
+        Updated in place.
+    coef : ndarray of shape (S, R)
+        Candidate weights.
+    intercept : ndarray of shape (S,)
+        Candidate biases.
+    """
+    errors = pocket_errors(
+        pocket.X, pocket.rows, pocket.T, pocket.sample_weight, coef, intercept
+    )
+    pocket.n_checks += 1
+    better = errors < pocket.errors
+    rows = np.full(coef.shape[0], better[0]) if pocket.multinomial else better
+    pocket.coef[rows] = coef[rows]
+    pocket.intercept[rows] = intercept[rows]
+    pocket.errors = np.where(better, errors, pocket.errors)
+
+
+def pocket_final_check(pocket, coef, intercept):
+    """Check the weights training stops with, in each pocket that has not yet.
+
+    Their run is cut short by the stop, not ended by a mistake. After an epoch
+    without a mistake it would never end (the weights would never change again) and
+    would outgrow any pocket's run; otherwise it might still have. So each pocket
+    that has not judged them does so now, with the ratchet, and the pocket never
+    makes more training mistakes than the weights training ended with.
+
+    Parameters
+    ----------
+    pocket : PocketState
+        Updated in place.
+    coef : ndarray of shape (S, R)
+        The current weights.
+    intercept : ndarray of shape (S,)
+        The current biases.
+    """
+    for unit in np.flatnonzero(pocket.status == FRESH):
+        cols = _pocket_columns(pocket, unit)
+        kept = pocket_check(pocket, unit, coef[cols], intercept[cols], np.inf)
+        pocket.status[unit] = POCKETED if kept else REJECTED
+
+
+def pocket_weights(pocket, coef, intercept):
+    """The pocketed weights; an empty pocket gives the weights passed instead.
+
+    Parameters
+    ----------
+    pocket : PocketState
+        The pockets.
+    coef : ndarray of shape (S, R)
+        Weights for the neurons whose pocket is empty.
+    intercept : ndarray of shape (S,)
+        Biases likewise.
+
+    Returns
+    -------
+    coef : ndarray of shape (S, R)
+    intercept : ndarray of shape (S,)
+    """
+    filled = np.isfinite(pocket.errors)
+    if filled.all():
+        return pocket.coef, pocket.intercept
+    if not filled.any():
+        return coef, intercept
+    coef, intercept = coef.copy(), intercept.copy()
+    coef[filled] = pocket.coef[filled]
+    intercept[filled] = pocket.intercept[filled]
+    return coef, intercept
+
+
+def _pocket_columns(pocket, unit):
+    """The rows of ``W`` that pocket ``unit`` holds."""
+    return slice(None) if pocket.multinomial else slice(unit, unit + 1)
+
+
+def _pocket_block(pocket, state, settings, Xb, D, wb):
+    """Follow the runs through one block of the online scan; check the long ones.
+
+    Called before the block's deferred update, so ``state`` still holds the weights
+    ``W_0`` of the block's start. A pocket's run ends at each of its mistakes (the
+    nonzero entries of ``D``) and the weights during a run are fixed, so the run's
+    length just before the mistake decides whether it is a candidate, and the
+    weights it had are ``W_0 + eta D[:e]^T X_B[:e]`` for a mistake at row ``e``.
+    Runs still going at the end of the block are returned: they are checked with the
+    weights after the update. The loop is over mistakes, like the scan's.
+
+    A run is ``start + (c_k - c_j)`` with ``c`` the prefix sums of the block's weights
+    (in float64), ``start`` the run carried from the previous block or what a
+    mistake's weight leaves after its steps; the compiled epoch forms it the same
+    way, so both round alike and take the same decisions.
+    """
+    B = D.shape[0]
+    if wb is None:
+        weights = [1.0] * B
+        cw = np.arange(1.0, B + 1.0).tolist()
+    else:
+        weights = wb.astype(np.float64).tolist()
+        cw = np.cumsum(wb, dtype=np.float64).tolist()
+    erred = (D != 0).any(axis=1, keepdims=True) if pocket.multinomial else D != 0
+    start = pocket.run.tolist()  # run at the start of each pocket's current run
+    base = [0.0] * len(start)  # prefix sum where that run started
+    status = pocket.status.tolist()
+    moved = [False] * len(start)  # whether the weights changed in this block
+    best = pocket.best_run
+    rows, units = np.nonzero(erred)
+    for row, unit in zip(rows.tolist(), units.tolist(), strict=True):
+        length = start[unit] + ((cw[row - 1] if row else 0.0) - base[unit])
+        if status[unit] == POCKETED:
+            best[unit] = length
+        elif status[unit] == FRESH and length > best[unit]:
+            cols = _pocket_columns(pocket, unit)
+            coef, intercept = state.coef[cols], state.intercept[cols]
+            if moved[unit]:
+                Dk = D[:row, cols]
+                coef = coef + settings.eta * _weighted_rows_sum(Dk, Xb[:row])
+                if settings.fit_intercept:
+                    intercept = intercept + settings.eta * Dk.sum(axis=0)
+            pocket_check(pocket, unit, coef, intercept, length)
+        # An integer weight k is k presentations: the copies left after its steps
+        # are classified correctly and start the new run.
+        if pocket.multinomial:
+            start[unit] = 0.0
+        else:
+            start[unit] = weights[row] - abs(float(D[row, unit]))
+        base[unit] = cw[row]
+        status[unit] = FRESH
+        moved[unit] = True
+    running = []
+    for unit, (first, at) in enumerate(zip(start, base, strict=True)):
+        length = first + (cw[-1] - at)
+        pocket.run[unit] = length
+        if status[unit] == POCKETED:
+            best[unit] = length
+        elif status[unit] == FRESH and length > best[unit]:
+            running.append(unit)
+    pocket.status[:] = status
+    return running

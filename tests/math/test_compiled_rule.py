@@ -12,7 +12,7 @@ from sklearn.datasets import make_classification
 import skann._math.perceptron_rule as rule
 from skann import PerceptronClassifier
 from skann._math import compiled_rule
-from skann._math.perceptron_rule import RuleSettings, RuleState
+from skann._math.perceptron_rule import PocketState, RuleSettings, RuleState
 
 pytestmark = pytest.mark.skipif(
     not compiled_rule.AVAILABLE, reason="numba (the skann[numba] extra) not installed"
@@ -105,6 +105,79 @@ def test_compiled_epochs_equal_numpy_epochs(
     assert a.coef.dtype == dtype
 
 
+POCKET_CASES = [
+    # classes, multinomial, margin, weighted, fit_intercept, dtype
+    (2, False, 0.0, False, True, np.float64),
+    (2, False, 0.5, True, True, np.float32),
+    (4, False, 0.0, False, True, np.float32),
+    (4, False, 0.2, True, False, np.float64),
+    (4, True, 0.0, False, True, np.float64),
+    (4, True, 0.3, True, True, np.float32),
+]
+
+
+@pytest.mark.parametrize(
+    "K, multinomial, margin, weighted, fit_intercept, dtype", POCKET_CASES
+)
+def test_compiled_pocket_equals_numpy_pocket(
+    K, multinomial, margin, weighted, fit_intercept, dtype
+):
+    X, y = make_classification(
+        300,
+        7,
+        n_informative=5,
+        n_classes=K,
+        n_clusters_per_class=1,
+        flip_y=0.2,
+        random_state=K,
+    )
+    X = X.astype(dtype)
+    T = _targets(y, K, multinomial)
+    S = 1 if K == 2 and not multinomial else K
+    rng = np.random.RandomState(0)
+    # integer weights (repetitions) for binary cases, fractional ones for others
+    sw = rng.randint(1, 4, size=len(y)) * (1.0 if K == 2 else 0.7)
+    sw = sw if weighted else None
+    rows = np.flatnonzero(np.arange(len(y)) % 10 != 0)  # as if some were held out
+    orders = [np.random.RandomState(e).permutation(rows) for e in range(3)]
+    settings = RuleSettings(
+        eta=1.0 if fit_intercept else 0.3,
+        tau=margin,
+        fit_intercept=fit_intercept,
+        multinomial=multinomial,
+    )
+    runs = {}
+    for name, epoch in [
+        ("compiled", compiled_rule.online_epoch_compiled),
+        ("numpy", None),
+    ]:
+        state = _state(S, X.shape[1], dtype, False)
+        weights = np.ones(len(y)) if sw is None else sw
+        pocket = PocketState.empty(X, rows, T, weights, state.coef, state.intercept)
+        results = []
+        saved, rule.compiled_epoch = rule.compiled_epoch, epoch
+        try:
+            for order in orders:
+                results.append(
+                    rule.online_epoch(X, T, order, state, settings, sw, pocket)
+                )
+        finally:
+            rule.compiled_epoch = saved
+        runs[name] = (state, pocket, results)
+    (a, pa, ra), (b, pb, rb) = runs["compiled"], runs["numpy"]
+    rtol = 1e-4 if dtype == np.float32 else 1e-9
+    np.testing.assert_allclose(a.coef, b.coef, rtol=rtol, atol=rtol)
+    assert [r.n_mistakes for r in ra] == [r.n_mistakes for r in rb]
+    assert pa.n_checks == pb.n_checks > 0
+    np.testing.assert_array_equal(pa.status, pb.status)
+    np.testing.assert_array_equal(pa.errors, pb.errors)
+    np.testing.assert_array_equal(pa.best_run, pb.best_run)
+    np.testing.assert_array_equal(pa.run, pb.run)
+    np.testing.assert_allclose(pa.coef, pb.coef, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(pa.intercept, pb.intercept, rtol=rtol, atol=rtol)
+    assert pa.coef.dtype == dtype
+
+
 @pytest.mark.parametrize(
     "params",
     [
@@ -112,6 +185,8 @@ def test_compiled_epochs_equal_numpy_epochs(
         {"average": True},
         {"average": 50, "multi_class": "multinomial"},
         {"pocket": True, "margin": 0.3},
+        {"pocket": True, "class_weight": "balanced"},
+        {"pocket": True, "multi_class": "multinomial"},
         {"early_stopping": True},
         {"class_weight": "balanced"},
     ],
