@@ -51,6 +51,7 @@ def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale):
     assert theta[True].dtype == dtype
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypatch):
