@@ -48,8 +48,11 @@ def row_hashes(X, codes, random_state):
     else:
         hashes = np.empty(n, dtype=np.uint64)
         for rows in chunked_rows(n, 8 * n_features):
-            chunk = np.ascontiguousarray(X[rows]).view(bits).astype(np.uint64)
-            hashes[rows] = (chunk * coef[1:]).sum(axis=1)
+            chunk = np.ascontiguousarray(X[rows]).view(bits)
+            if bits is np.uint32:
+                chunk = chunk.astype(np.uint64)
+            # an integer matrix product: exact modulo 2**64, in any order
+            hashes[rows] = chunk @ coef[1:]
     if codes is not None:
         hashes += codes.astype(np.uint64) * coef[0]
     return hashes
@@ -134,6 +137,53 @@ def epoch_order(indices, shuffle, random_state):
     order : ndarray of int
     """
     return random_state.permutation(indices) if shuffle else indices
+
+
+class ContentShuffle:
+    """Shuffled epochs whose order depends on the rows' contents, not positions.
+
+    Equal rows (same values, same label: equal :func:`row_hashes` keys) form one
+    group. Each epoch draws a random permutation of the groups and visits every
+    group's rows one after the other. The groups are ranked by key, so which group
+    a draw picks depends only on what the rows hold: ``k`` copies of a sample,
+    wherever they sit in ``X``, are visited exactly when one sample of weight ``k``
+    would be, which makes an integer ``sample_weight`` act as repetitions. With no
+    equal rows this is a plain random permutation at the cost of one.
+
+    Parameters
+    ----------
+    rows : ndarray of int
+        Training rows.
+    row_keys : ndarray of uint64 of shape (n_samples,)
+        Key of every row of the data.
+    """
+
+    def __init__(self, rows, row_keys):
+        by_key = np.argsort(row_keys[rows], kind="stable")
+        keys = row_keys[rows][by_key]
+        self.rows = rows[by_key]
+        self.starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        self.sizes = np.diff(np.r_[self.starts, len(rows)])
+
+    def order(self, random_state):
+        """The rows of the next epoch.
+
+        Parameters
+        ----------
+        random_state : RandomState
+            Draws the permutation of the groups.
+
+        Returns
+        -------
+        order : ndarray of int
+        """
+        groups = random_state.permutation(len(self.starts))
+        if len(self.starts) == len(self.rows):  # no equal rows: one per group
+            return self.rows[groups]
+        sizes = self.sizes[groups]
+        first = np.repeat(self.starts[groups], sizes)
+        within = np.arange(len(self.rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return self.rows[first + within]
 
 
 def check_known_labels(y, classes, name="y"):

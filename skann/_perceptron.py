@@ -22,11 +22,12 @@ from skann._compat import (
     _fit_context,
 )
 from skann._engine import (
+    ContentShuffle,
     StoppingRule,
     check_known_labels,
     chunked_rows,
     class_weight_per_sample,
-    epoch_order,
+    row_hashes,
     unchanged_on_error,
     validation_split,
     warn_not_converged,
@@ -581,11 +582,17 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             and settings.shrink == 1.0
             and not settings.l1_step
         )
+        shuffler = None
+        if self.shuffle:
+            # The order of an epoch depends on the rows' contents, so an integer
+            # weight k and k copies of a row are visited alike.
+            codes = None if multilabel else _class_codes(T)
+            shuffler = ContentShuffle(train, row_hashes(X, codes, rng))
         mistakes, losses, scores, best = [], [], [], None
         converged = False
         for epoch in range(1, max_epochs + 1):
             start = time.perf_counter()
-            order = epoch_order(train, self.shuffle, rng)
+            order = shuffler.order(rng) if self.shuffle else train
             # Overflow is reported below, once, as an error that names eta0.
             with np.errstate(over="ignore", invalid="ignore"):
                 if self.batch_size == 1:

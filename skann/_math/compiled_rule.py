@@ -31,6 +31,9 @@ except ImportError:  # the optional extra is not installed
 #: Whether the compiled epoch can run (numba is importable).
 AVAILABLE = njit is not None
 
+# Rows gathered at a time into a contiguous buffer (see _gather).
+_CHUNK = 256
+
 # What a pocket knows of the current weights (as in skann._math.perceptron_rule).
 _FRESH, _POCKETED, _REJECTED = 0, 1, 2
 
@@ -41,6 +44,12 @@ def _steps(margin, tau, eta, sq_norm, weight):
         return weight
     needed = np.floor((tau - margin) / (eta * sq_norm)) + 1.0
     return min(needed, weight)
+
+
+def _repetition_correction(steps):
+    # Scalar form of skann._math.perceptron_rule.repetition_correction.
+    whole = np.floor(steps)
+    return whole * (whole - 1.0) / 2.0 + (steps - whole) * whole
 
 
 def _dot(X, row, w, R):
@@ -115,6 +124,17 @@ def _machine_errors(X, rows, y, sw, Wt, b, n):
     return wrong
 
 
+def _gather(X, order, first, buffer):
+    # Copy the rows order[first:first + len(buffer)] into the contiguous buffer.
+    # The copies' loads do not wait on each other, so the processor fetches many
+    # rows from memory at once; the per-sample loop then reads from cache.
+    stop = min(first + buffer.shape[0], order.shape[0])
+    for k in range(stop - first):
+        row = order[first + k]
+        for r in range(X.shape[1]):
+            buffer[k, r] = X[row, r]
+
+
 def _pocket_rows(PW, Pb, Wt, b, first, stop):
     # Put rows first .. stop - 1 of the current weights in the pocket.
     for s in range(first, stop):
@@ -162,9 +182,13 @@ def _independent(
     start = p_run.copy()
     base = np.zeros(S)
     cw = 0.0
+    P = np.empty((_CHUNK, R), dtype=X.dtype)
     for i in range(order.shape[0]):
         row = order[i]
         w = sw[row]
+        k = i % _CHUNK  # the sample is row k of the gathered chunk P
+        if k == 0:
+            _gather(X, order, i, P)
         if pocketing:
             if i % block == 0:
                 for s in range(S):
@@ -175,9 +199,9 @@ def _independent(
         sq_norm = -1.0
         erred = False
         if S == 1:
-            n[0] = b[0] + _dot(X, row, Wt[:, 0], R)
+            n[0] = b[0] + _dot(P, k, Wt[:, 0], R)
         else:
-            _net_inputs(X, row, Wt, b, n)
+            _net_inputs(P, k, Wt, b, n)
         for s in range(S):
             t = T[row, s]
             m = t * n[s]
@@ -185,9 +209,14 @@ def _independent(
                 if sq_norm < 0.0:
                     sq_norm = bias
                     for r in range(R):
-                        sq_norm += X[row, r] * X[row, r]
+                        sq_norm += P[k, r] * P[k, r]
                 steps = _steps(m, tau, eta, sq_norm, w)
-                _move(Wt, b, U, Ub, s, eta * steps * t, X, row, C, averaging, bias)
+                C_move = C
+                if steps > 1.0 and i + 1 > average_from:
+                    # the copies a multi-step visit stands for saw the
+                    # intermediate weights (perc-average-repetitions)
+                    C_move = C + _repetition_correction(steps) / steps
+                _move(Wt, b, U, Ub, s, eta * steps * t, P, k, C_move, averaging, bias)
                 loss += w * max(0.0, -m)
                 n_updates[s] += 1
                 erred = True
@@ -259,16 +288,20 @@ def _multinomial(
     start = p_run[0]
     base = 0.0
     cw = 0.0
+    P = np.empty((_CHUNK, X.shape[1]), dtype=X.dtype)
     for i in range(order.shape[0]):
         row = order[i]
         w = sw[row]
+        k = i % _CHUNK  # the sample is row k of the gathered chunk P
+        if k == 0:
+            _gather(X, order, i, P)
         if pocketing:
             if i % block == 0:
                 start += cw - base
                 base = 0.0
                 cw = 0.0
             cw += w
-        _net_inputs(X, row, Wt, b, n)
+        _net_inputs(P, k, Wt, b, n)
         true = y[row]
         rival = -1
         for s in range(S):
@@ -277,8 +310,8 @@ def _multinomial(
         m = n[true] - n[rival]
         if m <= tau:
             step = eta * w
-            _move(Wt, b, U, Ub, true, step, X, row, C, averaging, bias)
-            _move(Wt, b, U, Ub, rival, -step, X, row, C, averaging, bias)
+            _move(Wt, b, U, Ub, true, step, P, k, C, averaging, bias)
+            _move(Wt, b, U, Ub, rival, -step, P, k, C, averaging, bias)
             loss += w * max(0.0, -m)
             n_updates[true] += 1
             n_updates[rival] += 1
@@ -315,9 +348,11 @@ if AVAILABLE:
     # the same model bit for bit.
     _FLAGS = {"cache": True}
     _steps = njit(**_FLAGS)(_steps)
+    _repetition_correction = njit(**_FLAGS)(_repetition_correction)
     _dot = njit(**_FLAGS)(_dot)
     _net_inputs = njit(**_FLAGS)(_net_inputs)
     _move = njit(**_FLAGS)(_move)
+    _gather = njit(**_FLAGS)(_gather)
     _neuron_errors = njit(**_FLAGS)(_neuron_errors)
     _machine_errors = njit(**_FLAGS)(_machine_errors)
     _pocket_rows = njit(**_FLAGS)(_pocket_rows)

@@ -135,6 +135,36 @@ def steps_to_correct(margin, tau, eta, sq_norm, weight):
     return np.minimum(needed, weight)
 
 
+def repetition_correction(steps):
+    """How much less a multi-step visit adds to the average than its last weights.
+
+    A sample of weight ``k`` that takes ``s`` unit steps stands for ``k`` copies
+    visited in a row: copy ``c`` leaves the weights ``W_0 + min(c, s) Delta``, so
+    the visit adds ``k W_0 + (k s - r) Delta`` to the sum of the average, with
+    ``r = q (q - 1) / 2 + f q`` for ``s = q + f`` (``q`` whole steps and a last
+    fractional step ``f``). ``r`` is 0 for ``s <= 1``: a single step needs no
+    correction.
+
+    Parameters
+    ----------
+    steps : ndarray
+        ``s``, the unit steps each neuron took (0 for no step).
+
+    Returns
+    -------
+    r : ndarray
+        The correction, in units of ``Delta``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> repetition_correction(np.array([0.0, 1.0, 2.0, 3.0, 2.5]))
+    array([0., 0., 1., 3., 2.])
+    """
+    whole = np.floor(steps)
+    return whole * (whole - 1) / 2 + (steps - whole) * whole
+
+
 def kesler_update(W, b, p, true_class, rival_class, eta=1.0):
     """Multinomial (Kesler) perceptron rule for one misclassified sample.
 
@@ -299,6 +329,15 @@ def _finish_block(state, settings, Xb, D, omega, powers):
             Omega = np.cumsum(omega[::-1])[::-1]
             state.intercept_sum += omega.sum() * state.intercept
             state.intercept_sum += eta * (D * Omega[:, None]).sum(axis=0)
+        if not settings.multinomial and (np.abs(D) > 1).any():
+            # multi-step visits of weighted samples: the copies they stand for saw
+            # the intermediate weights (see repetition_correction); the multinomial
+            # rule takes one step of size omega instead
+            counted = (omega > 0)[:, None]
+            R = np.where(counted, np.sign(D) * repetition_correction(np.abs(D)), 0.0)
+            state.coef_sum -= eta * _weighted_rows_sum(R, Xb)
+            if settings.fit_intercept:
+                state.intercept_sum -= eta * R.sum(axis=0)
         state.n_averaged += float(omega.sum())
     bias_steps = D.sum(axis=0)
     if c != 1.0:
