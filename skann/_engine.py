@@ -47,7 +47,8 @@ def row_hashes(X, codes, random_state):
         hashes = cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
     else:
         hashes = np.empty(n, dtype=np.uint64)
-        for rows in chunked_rows(n, 8 * n_features):
+        # small chunks: float32 rows are widened to 64 bits, a copy
+        for rows in chunked_rows(n, 8 * n_features, budget_mib=4):
             chunk = np.ascontiguousarray(X[rows]).view(bits)
             if bits is np.uint32:
                 chunk = chunk.astype(np.uint64)
@@ -159,11 +160,14 @@ class ContentShuffle:
     """
 
     def __init__(self, rows, row_keys):
-        by_key = np.argsort(row_keys[rows], kind="stable")
-        keys = row_keys[rows][by_key]
-        self.rows = rows[by_key]
-        self.starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-        self.sizes = np.diff(np.r_[self.starts, len(rows)])
+        self.rows = rows[np.argsort(row_keys[rows], kind="stable")]
+        keys = row_keys[self.rows]
+        new_group = keys[1:] != keys[:-1]
+        del keys
+        self.starts = self.sizes = None  # None: every row is a group of its own
+        if not new_group.all():
+            self.starts = np.flatnonzero(np.r_[True, new_group])
+            self.sizes = np.diff(np.r_[self.starts, len(rows)])
 
     def order(self, random_state):
         """The rows of the next epoch.
@@ -177,9 +181,9 @@ class ContentShuffle:
         -------
         order : ndarray of int
         """
+        if self.starts is None:
+            return self.rows[random_state.permutation(len(self.rows))]
         groups = random_state.permutation(len(self.starts))
-        if len(self.starts) == len(self.rows):  # no equal rows: one per group
-            return self.rows[groups]
         sizes = self.sizes[groups]
         first = np.repeat(self.starts[groups], sizes)
         within = np.arange(len(self.rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -398,7 +402,7 @@ def warn_not_converged(max_iter):
 CHUNK_MIB = 64
 
 
-def chunked_rows(n_rows, row_bytes):
+def chunked_rows(n_rows, row_bytes, budget_mib=CHUNK_MIB):
     """Slices of rows whose working memory stays within a bounded budget.
 
     Parameters
@@ -407,14 +411,16 @@ def chunked_rows(n_rows, row_bytes):
         Number of rows.
     row_bytes : int
         Memory one row needs.
+    budget_mib : float, default=CHUNK_MIB
+        Most MiB a chunk may need.
 
     Returns
     -------
     slices : generator of slice
         Consecutive slices covering ``range(n_rows)``; a chunk needs at most
-        ``CHUNK_MIB`` MiB, or ``sklearn.get_config()["working_memory"]`` if lower.
+        ``budget_mib`` MiB, or ``sklearn.get_config()["working_memory"]`` if lower.
     """
-    budget = min(get_config()["working_memory"], CHUNK_MIB)
+    budget = min(get_config()["working_memory"], budget_mib)
     chunk = get_chunk_n_rows(
         row_bytes=max(row_bytes, 1), max_n_rows=max(n_rows, 1), working_memory=budget
     )
