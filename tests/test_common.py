@@ -6,19 +6,12 @@ from skann import BackpropMLPClassifier, PerceptronClassifier
 
 # Shuffled epochs are ordered by the rows' contents (engine.ContentShuffle), so
 # integer weights act as repetitions for the online rule (plain, averaged, pocket,
-# margin, early stopping). Three configurations still fail the check:
+# margin, early stopping, multinomial). Two configurations still fail the check:
 WEIGHTS_NOT_REPETITIONS = {
     "minibatch": (
         "With 8-sample batches the result depends on which samples share a batch: "
         "a sample of weight k fills one row of a batch where its k copies fill k, "
         "so the batches differ. The full-batch configuration passes the check."
-    ),
-    "multinomial": (
-        "The Kesler rule takes a misclassified sample of weight k as one step of "
-        "k eta against the rival class chosen once; k copies choose the rival "
-        "again after each step, so the weights differ as soon as the rival "
-        "changes mid-way. The one-vs-rest rule caps a weighted step at the steps "
-        "that k copies would take (steps_to_correct) and passes."
     ),
     "elasticnet": (
         "The penalty shrinks the weights once per sample visit, whatever the "

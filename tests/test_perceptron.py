@@ -91,8 +91,24 @@ def test_integer_weights_are_repetitions(binary_data):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"average": True}, {"pocket": True}, {"margin": 0.5}],
-    ids=["plain", "average", "pocket", "margin"],
+    [
+        {},
+        {"average": True},
+        {"pocket": True},
+        {"margin": 0.5},
+        {"multi_class": "multinomial"},
+        {"multi_class": "multinomial", "average": True},
+        {"multi_class": "multinomial", "pocket": True},
+    ],
+    ids=[
+        "plain",
+        "average",
+        "pocket",
+        "margin",
+        "kesler",
+        "kesler-avg",
+        "kesler-pocket",
+    ],
 )
 @pytest.mark.parametrize("numpy_epoch", [False, True], ids=["default", "numpy"])
 def test_shuffled_integer_weights_are_repetitions_wherever_the_copies_sit(

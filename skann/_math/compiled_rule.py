@@ -52,6 +52,15 @@ def _repetition_correction(steps):
     return whole * (whole - 1.0) / 2.0 + (steps - whole) * whole
 
 
+def _repetition_loss(margin, gain, steps):
+    # Scalar form of skann._math.perceptron_rule.repetition_loss.
+    whole = np.floor(steps)
+    loss = (steps - whole) * max(0.0, -(margin + whole * gain))
+    for i in range(int(whole)):
+        loss += max(0.0, -(margin + i * gain))
+    return loss
+
+
 def _dot(X, row, w, R):
     # Four partial sums in a fixed order: deterministic whatever the alignment,
     # and independent, so the processor overlaps them.
@@ -135,6 +144,15 @@ def _gather(X, order, first, buffer):
             buffer[k, r] = X[row, r]
 
 
+def _rival(n, true):
+    # The highest-scoring wrong class (the first of equals, as argmax).
+    rival = -1
+    for s in range(n.shape[0]):
+        if s != true and (rival < 0 or n[s] > n[rival]):
+            rival = s
+    return rival
+
+
 def _pocket_rows(PW, Pb, Wt, b, first, stop):
     # Put rows first .. stop - 1 of the current weights in the pocket.
     for s in range(first, stop):
@@ -211,13 +229,13 @@ def _independent(
                     for r in range(R):
                         sq_norm += P[k, r] * P[k, r]
                 steps = _steps(m, tau, eta, sq_norm, w)
+                loss += _repetition_loss(m, eta * sq_norm, steps)
                 C_move = C
                 if steps > 1.0 and i + 1 > average_from:
                     # the copies a multi-step visit stands for saw the
                     # intermediate weights (perc-average-repetitions)
                     C_move = C + _repetition_correction(steps) / steps
                 _move(Wt, b, U, Ub, s, eta * steps * t, P, k, C_move, averaging, bias)
-                loss += w * max(0.0, -m)
                 n_updates[s] += 1
                 erred = True
                 if pocketing:
@@ -279,16 +297,17 @@ def _multinomial(
 ):
     """Kesler's rule: on a mistake the true row gains p, the best rival loses it."""
     averaging = average_from <= order.shape[0]
-    S = W.shape[0]
+    S, R = W.shape
     Wt = np.ascontiguousarray(W.T)
     n = np.empty(S, dtype=W.dtype)
+    touched = np.zeros(S, dtype=np.bool_)
     n_mistakes = 0
     loss = 0.0
     C = 0.0
     start = p_run[0]
     base = 0.0
     cw = 0.0
-    P = np.empty((_CHUNK, X.shape[1]), dtype=X.dtype)
+    P = np.empty((_CHUNK, R), dtype=X.dtype)
     for i in range(order.shape[0]):
         row = order[i]
         w = sw[row]
@@ -303,21 +322,40 @@ def _multinomial(
             cw += w
         _net_inputs(P, k, Wt, b, n)
         true = y[row]
-        rival = -1
-        for s in range(S):
-            if s != true and (rival < 0 or n[s] > n[rival]):
-                rival = s
+        rival = _rival(n, true)
         m = n[true] - n[rival]
         if m <= tau:
-            step = eta * w
-            _move(Wt, b, U, Ub, true, step, P, k, C, averaging, bias)
-            _move(Wt, b, U, Ub, rival, -step, P, k, C, averaging, bias)
-            loss += w * max(0.0, -m)
-            n_updates[true] += 1
-            n_updates[rival] += 1
+            # w copies in a row: unit steps against the rival of the moment while
+            # the sample errs and copies are left (the NumPy scan's loop)
+            gain = bias
+            for r in range(R):
+                gain += P[k, r] * P[k, r]
+            gain *= eta
+            counted = i + 1 > average_from
+            touched[:] = False
+            left = w
+            taken = 0.0
+            while left > 0.0 and m <= tau:
+                step = min(1.0, left)
+                # a step after `taken` copies counts that much less in the average
+                C_move = C + taken if counted else C
+                _move(Wt, b, U, Ub, true, eta * step, P, k, C_move, averaging, bias)
+                _move(Wt, b, U, Ub, rival, -eta * step, P, k, C_move, averaging, bias)
+                loss += step * max(0.0, -m)
+                touched[true] = True
+                touched[rival] = True
+                n[true] += gain * step
+                n[rival] -= gain * step
+                taken += step
+                left -= step
+                rival = _rival(n, true)
+                m = n[true] - n[rival]
+            for s in range(S):
+                if touched[s]:
+                    n_updates[s] += 1
             n_mistakes += 1
             if pocketing:
-                start = 0.0
+                start = w - taken
                 base = cw
                 p_status[0] = _FRESH
         if pocketing:
@@ -349,6 +387,7 @@ if AVAILABLE:
     _FLAGS = {"cache": True}
     _steps = njit(**_FLAGS)(_steps)
     _repetition_correction = njit(**_FLAGS)(_repetition_correction)
+    _repetition_loss = njit(**_FLAGS)(_repetition_loss)
     _dot = njit(**_FLAGS)(_dot)
     _net_inputs = njit(**_FLAGS)(_net_inputs)
     _move = njit(**_FLAGS)(_move)
@@ -356,6 +395,7 @@ if AVAILABLE:
     _neuron_errors = njit(**_FLAGS)(_neuron_errors)
     _machine_errors = njit(**_FLAGS)(_machine_errors)
     _pocket_rows = njit(**_FLAGS)(_pocket_rows)
+    _rival = njit(**_FLAGS)(_rival)
     _independent = njit(**_FLAGS)(_independent)
     _multinomial = njit(**_FLAGS)(_multinomial)
 

@@ -165,6 +165,44 @@ def repetition_correction(steps):
     return whole * (whole - 1) / 2 + (steps - whole) * whole
 
 
+def repetition_loss(margin, step_gain, steps):
+    """Summed perceptron loss of the copies a weighted mistake stands for.
+
+    Copy ``i`` of the sample (``i = 0, 1, ...``) meets the margin the previous
+    copies' unit steps left, ``t n + i g`` with ``g = eta (||p||^2 + 1)``, and
+    costs ``max(0, -(t n + i g))`` while it still errs; a last fractional step
+    ``f`` costs ``f`` times its copy's loss, and the copies left after the steps
+    are correct and cost nothing.
+
+    Parameters
+    ----------
+    margin : ndarray
+        ``t n`` of each erring neuron before the first step.
+    step_gain : float
+        ``g``, what one unit step adds to the margin.
+    steps : ndarray
+        Unit steps each neuron takes (:func:`steps_to_correct`).
+
+    Returns
+    -------
+    loss : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> repetition_loss(np.array([-3.0]), 2.0, np.array([2.0]))  # 3 + 1
+    array([4.])
+    >>> repetition_loss(np.array([-3.0]), 2.0, np.array([0.5]))  # a half step
+    array([1.5])
+    """
+    margin = np.asarray(margin, dtype=np.float64)
+    whole = np.floor(steps)
+    loss = (steps - whole) * np.maximum(0.0, -(margin + whole * step_gain))
+    for i in range(int(np.max(whole, initial=0.0))):
+        loss += np.where(i < whole, np.maximum(0.0, -(margin + i * step_gain)), 0.0)
+    return loss
+
+
 def kesler_update(W, b, p, true_class, rival_class, eta=1.0):
     """Multinomial (Kesler) perceptron rule for one misclassified sample.
 
@@ -308,12 +346,13 @@ def _powers(c, n, dtype):
     return np.power(dtype.type(c), np.arange(n, dtype=dtype))
 
 
-def _finish_block(state, settings, Xb, D, omega, powers):
+def _finish_block(state, settings, Xb, D, omega, powers, R=None):
     """Apply a block's deferred updates, averaging sums and penalties to ``state``.
 
     ``D[j]`` holds the update coefficients of row ``j`` (``W += eta D[j]^T p_j``),
-    ``omega[j]`` the weight of step ``j`` in the average, and ``powers`` the L2 shrink
-    factors ``c^k``.
+    ``omega[j]`` the weight of step ``j`` in the average, ``powers`` the L2 shrink
+    factors ``c^k`` and ``R`` the averaging corrections of multi-step visits (by
+    default computed from ``D``, see :func:`repetition_correction`).
     """
     B = D.shape[0]
     eta = settings.eta
@@ -329,12 +368,12 @@ def _finish_block(state, settings, Xb, D, omega, powers):
             Omega = np.cumsum(omega[::-1])[::-1]
             state.intercept_sum += omega.sum() * state.intercept
             state.intercept_sum += eta * (D * Omega[:, None]).sum(axis=0)
-        if not settings.multinomial and (np.abs(D) > 1).any():
+        if R is None and (np.abs(D) > 1).any():
+            R = np.sign(D) * repetition_correction(np.abs(D))
+        if R is not None and R.any():
             # multi-step visits of weighted samples: the copies they stand for saw
-            # the intermediate weights (see repetition_correction); the multinomial
-            # rule takes one step of size omega instead
-            counted = (omega > 0)[:, None]
-            R = np.where(counted, np.sign(D) * repetition_correction(np.abs(D)), 0.0)
+            # the intermediate weights (perc-average-repetitions)
+            R = np.where((omega > 0)[:, None], R, 0.0)
             state.coef_sum -= eta * _weighted_rows_sum(R, Xb)
             if settings.fit_intercept:
                 state.intercept_sum -= eta * R.sum(axis=0)
@@ -422,7 +461,12 @@ def online_epoch(X, T, order, state, settings, sample_weight=None, pocket=None):
             N *= powers[:B, None]
         N += state.intercept
         D = np.zeros_like(N)
-        scan(N, K, T[idx], wb, D, settings, result)
+        R = None
+        if settings.multinomial:
+            R = np.zeros(N.shape) if settings.average_start is not None else None
+            scan(N, K, T[idx], wb, D, settings, result, R)
+        else:
+            scan(N, K, T[idx], wb, D, settings, result)
         updated = D != 0
         state.n_updates += updated.sum(axis=0)
         result.n_mistakes += int(updated.any(axis=1).sum())
@@ -436,7 +480,7 @@ def online_epoch(X, T, order, state, settings, sample_weight=None, pocket=None):
             # Runs that ended in the block are judged with the weights they had,
             # rebuilt from the block's start; runs still going, after the update.
             running = _pocket_block(pocket, state, settings, Xb, D, wb)
-        _finish_block(state, settings, Xb, D, omega, powers)
+        _finish_block(state, settings, Xb, D, omega, powers, R)
         for unit in running or ():
             cols = _pocket_columns(pocket, unit)
             kept = pocket_check(
@@ -484,7 +528,7 @@ def _scan_independent(N, K, Tb, wb, D, settings, result):
             w = 1.0 if wb is None else float(wb[j])
             a = w if w == 1.0 else float(steps_to_correct(mj, tau, eta, K[j, j], w))
             D[j, 0] = a * t[j]
-            result.loss += w * max(0.0, -mj)
+            result.loss += float(repetition_loss(mj, eta * K[j, j], a))
             if j + 1 < B:
                 m[j + 1 :] += (eta * a * t[j]) * TK[j + 1 :, j]
             j0 = j + 1
@@ -501,7 +545,7 @@ def _scan_independent(N, K, Tb, wb, D, settings, result):
         steps = w if w == 1.0 else steps_to_correct(margins, tau, eta, K[j, j], w)
         coeff = steps * Tb[j, e]
         D[j, e] = coeff
-        result.loss += w * float(np.maximum(0.0, -margins).sum())
+        result.loss += float(repetition_loss(margins, eta * K[j, j], steps).sum())
         if j + 1 < B:
             M[j + 1 :, e] += eta * (Tb[j + 1 :, e] * coeff) * K[j + 1 :, j, None]
         j0 = j + 1
@@ -516,8 +560,16 @@ def _kesler_margins(N, y):
     return N[rows, y] - rivals_scores[rows, rival], rival
 
 
-def _scan_multinomial(N, K, yb, wb, D, settings, result):
-    """Sequential scan of one block for the multinomial (Kesler) rule."""
+def _scan_multinomial(N, K, yb, wb, D, settings, result, R=None):
+    """Sequential scan of one block for the multinomial (Kesler) rule.
+
+    A sample of weight ``w`` stands for ``w`` copies in a row: while it errs and
+    copies are left, it takes a unit step (a last fractional one for a fractional
+    weight) against the rival of the moment, which may change from step to step.
+    ``R`` (when given) receives each class's averaging correction: a step taken
+    after ``c`` earlier copies of the sample counts ``c`` times less in the average
+    (:func:`repetition_correction` for one rival).
+    """
     eta, tau = settings.eta, settings.tau
     M, rival = _kesler_margins(N, yb)
     B = N.shape[0]
@@ -528,15 +580,30 @@ def _scan_multinomial(N, K, yb, wb, D, settings, result):
         if not erring_rows[jrel]:
             break
         j = j0 + jrel
-        true, other = yb[j], rival[j]
-        step = 1.0 if wb is None else float(wb[j])
-        D[j, true] += step
-        D[j, other] -= step
-        result.loss += step * max(0.0, -float(M[j]))
+        true = yb[j]
+        left = 1.0 if wb is None else float(wb[j])
+        gain = eta * K[j, j]
+        n = N[j].copy()
+        margin, other = float(M[j]), int(rival[j])
+        taken = 0.0
+        while left > 0 and margin <= tau:
+            step = min(1.0, left)
+            D[j, true] += step
+            D[j, other] -= step
+            result.loss += step * max(0.0, -margin)
+            if R is not None and taken:
+                R[j, true] += taken * step
+                R[j, other] -= taken * step
+            n[true] += gain * step
+            n[other] -= gain * step
+            taken += step
+            left -= step
+            scores = n.copy()
+            scores[true] = -np.inf
+            other = int(scores.argmax())
+            margin = n[true] - scores[other]
         if j + 1 < B:
-            g = (eta * step) * K[j + 1 :, j]
-            N[j + 1 :, true] += g
-            N[j + 1 :, other] -= g
+            N[j + 1 :] += eta * K[j + 1 :, j, None] * D[j]
             M[j + 1 :], rival[j + 1 :] = _kesler_margins(N[j + 1 :], yb[j + 1 :])
         j0 = j + 1
 
@@ -903,6 +970,18 @@ def _pocket_columns(pocket, unit):
     return slice(None) if pocket.multinomial else slice(unit, unit + 1)
 
 
+def _steps_taken(d, weight):
+    """The unit steps a mistake took, from ``d`` as stored in ``D`` (its dtype).
+
+    A sample takes a whole number of steps, or its whole weight when the weight
+    ran out first; reading them back from a float32 ``D`` must not leave a run of
+    rounding error (2.1 - float32(2.1)), so ``d`` is snapped to whichever it is.
+    """
+    if abs(d - weight) <= 1e-5 * max(1.0, weight):
+        return weight
+    return float(round(d))
+
+
 def _pocket_block(pocket, state, settings, Xb, D, wb):
     """Follow the runs through one block of the online scan; check the long ones.
 
@@ -948,10 +1027,9 @@ def _pocket_block(pocket, state, settings, Xb, D, wb):
             pocket_check(pocket, unit, coef, intercept, length)
         # An integer weight k is k presentations: the copies left after its steps
         # are classified correctly and start the new run.
-        if pocket.multinomial:
-            start[unit] = 0.0
-        else:
-            start[unit] = weights[row] - abs(float(D[row, unit]))
+        # (the Kesler machine's true class gains every step)
+        d = float(D[row].max()) if pocket.multinomial else abs(float(D[row, unit]))
+        start[unit] = weights[row] - _steps_taken(d, weights[row])
         base[unit] = cw[row]
         status[unit] = FRESH
         moved[unit] = True

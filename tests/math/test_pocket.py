@@ -22,8 +22,8 @@ def gallant_pocket(X, T, epochs, *, sample_weight=None, tau=0.0, kesler=False):
 
     ``T`` holds targets in {-1, +1}, one column per neuron, each neuron with its own
     pocket; with ``kesler=True`` it holds class indices and the whole Kesler machine
-    has one pocket. A neuron presented an integer weight ``k`` sees the sample ``k``
-    times in a row; the Kesler machine scales its one step by the weight instead.
+    has one pocket. A sample of integer weight ``k`` is presented ``k`` times in a
+    row, to the neurons and to the Kesler machine alike.
     Samples are presented in order, ``epochs`` times, as with ``shuffle=False``;
     training stops early after an epoch without an update. When it stops, the
     weights it stops with are checked by each pocket that has not judged them.
@@ -80,19 +80,20 @@ def gallant_pocket(X, T, epochs, *, sample_weight=None, tau=0.0, kesler=False):
         updated = False
         for q in range(n):
             if kesler:
-                scores = W @ X[q] + b
-                rivals = scores.copy()
-                rivals[T[q]] = -np.inf
-                r = int(np.argmax(rivals))
-                if scores[T[q]] - scores[r] <= tau:
-                    W[T[q]] += sw[q] * X[q]
-                    W[r] -= sw[q] * X[q]
-                    b[T[q]] += sw[q]
-                    b[r] -= sw[q]
-                    mistake(0)
-                    updated = True
-                else:
-                    correct(0, sw[q])
+                for _copy in range(int(sw[q])):
+                    scores = W @ X[q] + b
+                    rivals = scores.copy()
+                    rivals[T[q]] = -np.inf
+                    r = int(np.argmax(rivals))
+                    if scores[T[q]] - scores[r] <= tau:
+                        W[T[q]] += X[q]
+                        W[r] -= X[q]
+                        b[T[q]] += 1
+                        b[r] -= 1
+                        mistake(0)
+                        updated = True
+                    else:
+                        correct(0, 1)
                 continue
             for _copy in range(int(sw[q])):
                 for s in range(K):
