@@ -89,7 +89,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         Seeds the shuffling and the validation split.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified), stop when its
-        accuracy stops improving, and restore the weights of the best epoch.
+        accuracy stops improving, and restore the weights of the best epoch (the
+        latest of those within ``tol`` of the best accuracy).
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=5
@@ -147,7 +148,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     loss_curve_ : ndarray of shape (n_epochs,)
         Mean perceptron criterion ``max(0, -t n)`` per epoch.
     best_iteration_ : int or None
-        Epoch whose weights were restored by early stopping (1-based).
+        Epoch whose weights were restored by early stopping (1-based): the latest
+        epoch whose validation accuracy is within ``tol`` of the best.
     validation_scores_ : ndarray of shape (n_epochs,) or None
         Validation accuracy per epoch with early stopping.
 
@@ -588,11 +590,19 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             # weight k and k copies of a row are visited alike.
             codes = None if multilabel else _class_codes(T)
             shuffler = ContentShuffle(train, row_hashes(X, codes, rng))
-        mistakes, losses, scores, best = [], [], [], None
+        mistakes, losses, scores, best, best_epoch = [], [], [], None, None
         converged = False
         for epoch in range(1, max_epochs + 1):
             start = time.perf_counter()
             order = shuffler.order(rng) if self.shuffle else train
+            # The perceptron criterion is 0 at W = 0, where every sample sits on the
+            # boundary: a full-batch epoch scored entirely there says nothing about
+            # progress and must not become the stopping rule's best loss.
+            trivial = (
+                self.batch_size >= len(order)
+                and not state.coef.any()
+                and not state.intercept.any()
+            )
             # Overflow is reported below, once, as an error that names eta0.
             with np.errstate(over="ignore", invalid="ignore"):
                 if self.batch_size == 1:
@@ -627,9 +637,16 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                     X, val, T, sw, multilabel, *self._output_weights(state, pocket)
                 )
                 scores.append(score)
-            improved, stop = stopper.update(epoch, result.loss, len(order), score)
-            if improved:
+            improved = stop = False
+            if not trivial or monitor:
+                improved, stop = stopper.update(epoch, result.loss, len(order), score)
+            # Of the epochs whose validation accuracy is the best up to tol (what
+            # the stopping rule counts as no improvement), the latest is kept: it
+            # has trained longest, and on a plateau it is the model scikit-learn's
+            # Perceptron, which keeps its last weights, would return.
+            if improved or (monitor and score >= stopper.best_score - (self.tol or 0)):
                 best = self._output_weights(state, pocket, copy=True)
+                best_epoch = epoch
             if self.verbose:
                 print(
                     f"-- Epoch {epoch}: mistakes {result.n_mistakes}, "
@@ -650,7 +667,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             losses=np.asarray(losses, dtype=np.float64),
             scores=np.asarray(scores, dtype=np.float64) if monitor else None,
             best=best,
-            best_epoch=stopper.best_epoch if monitor else None,
+            best_epoch=best_epoch if monitor else None,
             converged=converged,
             n_epochs=len(mistakes),
             n_visits=len(train) * len(mistakes),

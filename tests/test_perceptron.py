@@ -325,7 +325,10 @@ def test_early_stopping_restores_best_epoch():
         early_stopping=True, random_state=0, n_iter_no_change=4, max_iter=50
     ).fit(X, y)
     best = clf.best_iteration_
-    assert clf.validation_scores_[best - 1] == clf.validation_scores_.max()
+    scores = clf.validation_scores_
+    # the latest epoch within tol (default 1e-3) of the best accuracy is restored
+    assert scores[best - 1] >= scores.max() - 1e-3
+    assert best == 1 + np.flatnonzero(scores >= scores.max() - 1e-3)[-1]
     again = PerceptronClassifier(
         early_stopping=True,
         random_state=0,
@@ -334,6 +337,35 @@ def test_early_stopping_restores_best_epoch():
         tol=None,
     ).fit(X, y)
     np.testing.assert_array_equal(clf.coef_, again.coef_)
+
+
+def test_early_stopping_keeps_the_latest_of_equally_good_epochs():
+    # Separable blobs: the validation accuracy reaches 1.0 early and stays there;
+    # the restored weights are those of the last epoch, not of the first perfect one.
+    X, y = make_blobs(200, centers=[[-3, -3], [3, 3]], random_state=0)
+    clf = PerceptronClassifier(
+        early_stopping=True, random_state=0, n_iter_no_change=3, tol=None, max_iter=6
+    ).fit(X, y)
+    scores = clf.validation_scores_
+    assert scores.max() == 1.0 and np.sum(scores == 1.0) > 1
+    assert clf.best_iteration_ == len(scores)
+
+
+def test_full_batch_stopping_ignores_the_epoch_scored_at_zero_weights():
+    # The criterion is 0 at W = 0; were that epoch the best loss, no later epoch
+    # could beat it and every full-batch fit would stop after n_iter_no_change + 1.
+    X, y = make_classification(500, 10, flip_y=0.05, random_state=0)
+    clf = PerceptronClassifier(random_state=0, batch_size=len(X)).fit(X, y)
+    losses = clf.loss_curve_
+    assert losses[0] == 0.0
+    best, count, stopped_at = np.inf, 0, None
+    for epoch, loss in enumerate(losses[1:], start=2):  # the rule from epoch 2 on
+        count = count + 1 if loss > best - clf.tol else 0
+        best = min(best, loss)
+        if count >= clf.n_iter_no_change:
+            stopped_at = epoch
+            break
+    assert clf.n_iter_ == stopped_at > clf.n_iter_no_change + 1
 
 
 def test_n_iter_and_t_are_coherent(binary_data):
