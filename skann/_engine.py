@@ -16,13 +16,30 @@ from sklearn.utils import compute_class_weight, gen_batches
 from skann._compat import get_chunk_n_rows
 
 
+def _word_bits(values):
+    """The IEEE bit patterns of ``values`` as 32-bit words, rotated and widened.
+
+    A float64 gives two words (low, high), a float32 one, along the last axis. A
+    float's low bits are often all zero (1.0 is ``0x3FF0...0``); multiplied by an
+    odd coefficient modulo ``2**64`` they would stay zero, so a linear hash of the
+    raw patterns would keep only their top bits and cancel sign flips
+    (``2**63 + 2**63 = 0``). Rotating each word by 9 bits puts its sign and
+    exponent at the bottom; the rotation maps 0 to 0, so a CSR row still hashes
+    like its dense form.
+    """
+    v = values.view(np.uint32)
+    return ((v << np.uint32(9)) | (v >> np.uint32(23))).astype(np.uint64)
+
+
 def row_hashes(X, codes, random_state):
     """A 64-bit hash of each row's values and label: equal rows, equal hashes.
 
     The hash is ``sum_j c_j bits(x_j) + c_0 code`` modulo ``2**64``, with random odd
-    coefficients ``c`` and ``bits`` the IEEE bit pattern of each value. Integer
-    arithmetic modulo ``2**64`` is exact in any order, so identical rows get
+    coefficients ``c`` and ``bits`` the IEEE bit pattern of each value, rotated so
+    that its sign and exponent count in every bit of the sum (:func:`_word_bits`).
+    Integer arithmetic modulo ``2**64`` is exact in any order, so identical rows get
     identical hashes wherever they sit, and a CSR row hashes like its dense form.
+    Rows are hashed in chunks of at most 4 MiB of work space.
 
     Parameters
     ----------
@@ -36,24 +53,34 @@ def row_hashes(X, codes, random_state):
     Returns
     -------
     hashes : ndarray of uint64 of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, -2.0], [-1.0, 2.0], [1.0, -2.0]])
+    >>> h = row_hashes(X, None, np.random.RandomState(0))
+    >>> bool(h[0] == h[2]), bool(h[0] == h[1])
+    (True, False)
     """
     n, n_features = X.shape
-    bits = np.uint64 if X.dtype.itemsize == 8 else np.uint32
-    coef = random_state.randint(1, 2**62, size=n_features + 1, dtype=np.int64)
+    words = X.dtype.itemsize // 4  # 32-bit words per value
+    coef = random_state.randint(1, 2**62, size=words * n_features + 1, dtype=np.int64)
     coef = coef.astype(np.uint64) * np.uint64(2) + np.uint64(1)
+    hashes = np.empty(n, dtype=np.uint64)
     if sparse.issparse(X):
-        terms = X.data.view(bits).astype(np.uint64) * coef[1:][X.indices]
-        cumulative = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms)])
-        hashes = cumulative[X.indptr[1:]] - cumulative[X.indptr[:-1]]
+        X = sparse.csr_matrix(X)
+        per_row = 48 * max(1, X.nnz // max(n, 1)) + 16
+        for rows in chunked_rows(n, per_row, budget_mib=4):
+            part = X[rows]
+            bits = _word_bits(part.data).reshape(-1, words)
+            columns = words * part.indices[:, None] + np.arange(words)
+            terms = (bits * coef[1:][columns]).sum(axis=1)
+            cumulative = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms)])
+            hashes[rows] = cumulative[part.indptr[1:]] - cumulative[part.indptr[:-1]]
     else:
-        hashes = np.empty(n, dtype=np.uint64)
-        # small chunks: float32 rows are widened to 64 bits, a copy
-        for rows in chunked_rows(n, 8 * n_features, budget_mib=4):
-            chunk = np.ascontiguousarray(X[rows]).view(bits)
-            if bits is np.uint32:
-                chunk = chunk.astype(np.uint64)
+        for rows in chunked_rows(n, 24 * words * n_features, budget_mib=4):
             # an integer matrix product: exact modulo 2**64, in any order
-            hashes[rows] = chunk @ coef[1:]
+            hashes[rows] = _word_bits(np.ascontiguousarray(X[rows])) @ coef[1:]
     if codes is not None:
         hashes += codes.astype(np.uint64) * coef[0]
     return hashes

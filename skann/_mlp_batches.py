@@ -33,7 +33,7 @@ class BatchTrainer:
     batch_size : int
         Rows per batch.
     rng : numpy.random.RandomState
-        Draws the dropout seed.
+        Draws the row-hash coefficients and the seed of the dropout masks.
     """
 
     def __init__(self, run, X, Y, sw, batch_size, rng):

@@ -146,7 +146,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     mistakes_per_epoch_ : ndarray of shape (n_epochs,)
         Samples on which at least one neuron was updated, per epoch.
     loss_curve_ : ndarray of shape (n_epochs,)
-        Mean perceptron criterion ``max(0, -t n)`` per epoch.
+        Mean perceptron criterion ``max(0, -t n)`` per epoch, weighted: the summed
+        loss divided by the epoch's total sample weight.
     best_iteration_ : int or None
         Epoch whose weights were restored by early stopping (1-based): the latest
         epoch whose validation accuracy is within ``tol`` of the best.
@@ -588,7 +589,10 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         if self.shuffle:
             # The order of an epoch depends on the rows' contents, so an integer
             # weight k and k copies of a row are visited alike.
-            codes = None if multilabel else _class_codes(T)
+            if multilabel:  # a label set's code: a hash of its indicator row
+                codes = row_hashes(np.asarray(T > 0, dtype=np.float64), None, rng)
+            else:
+                codes = _class_codes(T)
             shuffler = ContentShuffle(train, row_hashes(X, codes, rng))
         mistakes, losses, scores, best, best_epoch = [], [], [], None, None
         converged = False
@@ -630,7 +634,9 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             if pocket is not None and not per_run:
                 pocket_offer(pocket, *self._output_weights(state))
             mistakes.append(result.n_mistakes)
-            losses.append(result.loss / max(len(order), 1))
+            # per unit of weight, so that k copies and a weight of k give one loss
+            seen = len(order) if weights is None else float(weights[order].sum())
+            losses.append(result.loss / seen if seen else 0.0)
             score = None
             if monitor:
                 score = _accuracy(
@@ -639,7 +645,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                 scores.append(score)
             improved = stop = False
             if not trivial or monitor:
-                improved, stop = stopper.update(epoch, result.loss, len(order), score)
+                improved, stop = stopper.update(epoch, result.loss, seen, score)
             # Of the epochs whose validation accuracy is the best up to tol (what
             # the stopping rule counts as no improvement), the latest is kept: it
             # has trained longest, and on a plateau it is the model scikit-learn's

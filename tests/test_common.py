@@ -26,13 +26,6 @@ NOISY_CLASS_WEIGHT = {
         "of the cycle. With tol=None it runs max_iter epochs and passes (100%)."
     ),
 }
-LAST_ITERATE_MULTINOMIAL = (
-    "The three blobs of check_classifiers_train overlap, so the plain Kesler rule "
-    "never settles: the loss-based stopping rule (tol) keeps whatever weights the "
-    "last epoch left, 76% accurate with the check's random_state=0 (84-94% with "
-    "seeds 1-5, 94% with average=True). The one-vs-rest default, the averaged, "
-    "pocket and margin rules pass."
-)
 
 CONFIGURATIONS = {
     "default": {},
@@ -142,13 +135,6 @@ def expected_failures(estimator):
         failures["check_sample_weight_equivalence_on_sparse_data"] = reason
     if name in NOISY_CLASS_WEIGHT:
         failures["check_class_weight_classifiers"] = NOISY_CLASS_WEIGHT[name]
-    if name == "multinomial":
-        for check in (
-            "check_classifiers_train",
-            "check_classifiers_train(readonly_memmap=True)",
-            "check_classifiers_train(readonly_memmap=True,X_dtype=float32)",
-        ):
-            failures[check] = LAST_ITERATE_MULTINOMIAL
     return failures
 
 

@@ -129,26 +129,8 @@ def test_shuffled_integer_weights_are_repetitions_wherever_the_copies_sit(
     np.testing.assert_allclose(
         weighted.intercept_, repeated.intercept_, rtol=1e-12, atol=1e-12
     )
-
-
-def test_content_shuffle_orders_rows_by_contents_not_positions():
-    from skann._engine import ContentShuffle
-
-    keys = np.array([7, 3, 7, 9, 3, 7], dtype=np.uint64)
-    rows = np.arange(6)
-    orders = [
-        ContentShuffle(rows, keys).order(np.random.RandomState(s)) for s in (0, 1)
-    ]
-    for order in orders:
-        assert sorted(order) == list(range(6))
-        visited = keys[order]
-        # equal rows are visited one after the other
-        assert sum(visited[1:] != visited[:-1]) == 2
-    # Moving the rows around changes which positions come first, not which
-    # contents: the same draw visits the same keys in the same order.
-    moved = np.array([3, 0, 5, 1, 4, 2])
-    order = ContentShuffle(rows, keys[moved]).order(np.random.RandomState(0))
-    np.testing.assert_array_equal(keys[moved][order], keys[orders[0]])
+    # the loss counts each copy too (perc-repetition-loss), per unit of weight
+    np.testing.assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-9)
 
 
 def test_zero_weights_equal_removal(multiclass_data):
@@ -198,37 +180,22 @@ def _training_errors(X, y, coef, intercept):
     return int(np.sum(((X @ coef.T + intercept).ravel() > 0) != (y == 1)))
 
 
-def test_pocket_ratchet_never_increases_training_error():
-    X, y = make_classification(300, 5, flip_y=0.2, random_state=3)
-    epochs = range(1, 9)
-    # The same random_state gives the same first k epochs, so fit(max_iter=k)
-    # shows the pocket after epoch k.
-    pocket = [
-        _training_errors(
-            X,
-            y,
-            *_weights(
-                PerceptronClassifier(
-                    random_state=0, tol=None, max_iter=k, pocket=True
-                ).fit(X, y)
-            ),
+@pytest.mark.parametrize("seed", range(4))
+def test_pocket_is_never_worse_than_the_weights_training_stopped_with(seed):
+    # The check when training stops: after k epochs the pocket makes no more
+    # training mistakes than the weights the rule stopped with (same epochs, same
+    # random_state). (Across fits of different lengths the pocket need not improve:
+    # fit(max_iter=k) checks the epoch-k weights, a longer fit may not. The ratchet
+    # within one fit is tests/math/test_pocket.py::
+    # test_pocket_ratchet_never_increases_errors.)
+    X, y = make_classification(300, 5, flip_y=0.2, random_state=seed)
+    for k in range(1, 7):
+        settings = dict(random_state=0, tol=None, max_iter=k)
+        pocket = PerceptronClassifier(pocket=True, **settings).fit(X, y)
+        last = PerceptronClassifier(**settings).fit(X, y)
+        assert _training_errors(X, y, *_weights(pocket)) <= _training_errors(
+            X, y, *_weights(last)
         )
-        for k in epochs
-    ]
-    assert np.all(np.diff(pocket) <= 0)
-    epoch_ends = [
-        _training_errors(
-            X,
-            y,
-            *_weights(
-                PerceptronClassifier(random_state=0, tol=None, max_iter=k).fit(X, y)
-            ),
-        )
-        for k in epochs
-    ]
-    # The check when training stops: after k epochs the pocket is never worse than
-    # the weights the rule stopped with (the same epochs, same random_state).
-    assert all(p <= e for p, e in zip(pocket, epoch_ends, strict=True))
 
 
 @pytest.mark.parametrize("params", [{"batch_size": 8}, {"average": True}])

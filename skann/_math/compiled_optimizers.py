@@ -67,7 +67,7 @@ if AVAILABLE:
     _sgd = njit(**_FLAGS)(_sgd)
 
 
-def _pieces(size, n_penalised, l2_scale):
+def _weights_then_biases(size, n_penalised, l2_scale):
     """The penalised and the unpenalised entries, as ``(slice, penalise)``."""
     middle = min(n_penalised, size) if l2_scale else 0
     return [
@@ -96,7 +96,7 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
         ``beta_1``, ``beta_2``, the scaled ``epsilon`` and the step's factor.
     """
     cast = theta.dtype.type
-    for rows, penalise in _pieces(theta.shape[0], n_penalised, l2_scale):
+    for rows, penalise in _weights_then_biases(theta.shape[0], n_penalised, l2_scale):
         _adam(
             theta[rows],
             g[rows],
@@ -114,12 +114,29 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
 def sgd_update(theta, g, velocity, n_penalised, l2_scale, eta, mu, nesterov):
     """The (Nesterov) momentum step in one pass over memory.
 
-    Parameters are those of :func:`adam_update`, with ``velocity`` the momentum
-    buffer, ``eta`` the learning rate, ``mu`` the momentum and ``nesterov`` the
-    choice of Nesterov's form (see :class:`~skann._math.optimizers.SGD`).
+    See :class:`~skann._math.optimizers.SGD` for the update.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (size,)
+        Parameters; updated.
+    g : ndarray of shape (size,)
+        Gradient of the unpenalised loss.
+    velocity : ndarray of shape (size,)
+        The momentum buffer ``v``; updated.
+    n_penalised : int
+        Entries ``[0, n_penalised)`` are weights and get the L2 term.
+    l2_scale : float
+        ``alpha / n``.
+    eta : float
+        Learning rate.
+    mu : float
+        Momentum.
+    nesterov : bool
+        Nesterov's form of the step.
     """
     cast = theta.dtype.type
-    for rows, penalise in _pieces(theta.shape[0], n_penalised, l2_scale):
+    for rows, penalise in _weights_then_biases(theta.shape[0], n_penalised, l2_scale):
         _sgd(
             theta[rows],
             g[rows],

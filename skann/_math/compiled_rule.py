@@ -18,7 +18,8 @@ the correction ``U = sum_j C_j Delta_j`` is updated, on mistakes.
 Gallant's pocket is kept sample by sample: each neuron's run grows after each correct
 sample, and the training set is counted (in the kernel) when it beats the pocket's
 run. Runs and counts are added in the same order as in the NumPy epoch, so the two
-take the same decisions.
+take the same pocket decisions wherever their net inputs (here a compiled loop, there
+a BLAS product) round to the same side of each comparison.
 """
 
 import numpy as np
@@ -31,8 +32,9 @@ except ImportError:  # the optional extra is not installed
 #: Whether the compiled epoch can run (numba is importable).
 AVAILABLE = njit is not None
 
-# Rows gathered at a time into a contiguous buffer (see _gather).
+# Rows gathered at a time into a contiguous buffer (see _gather), at most 1 MiB.
 _CHUNK = 256
+_CHUNK_BYTES = 1 << 20
 
 # What a pocket knows of the current weights (as in skann._math.perceptron_rule).
 _FRESH, _POCKETED, _REJECTED = 0, 1, 2
@@ -55,10 +57,14 @@ def _repetition_correction(steps):
 def _repetition_loss(margin, gain, steps):
     # Scalar form of skann._math.perceptron_rule.repetition_loss.
     whole = np.floor(steps)
-    loss = (steps - whole) * max(0.0, -(margin + whole * gain))
-    for i in range(int(whole)):
-        loss += max(0.0, -(margin + i * gain))
-    return loss
+    if margin >= 0.0:
+        erring = 0.0
+    elif gain > 0.0:
+        erring = min(whole, np.ceil(-margin / gain))
+    else:
+        erring = whole
+    loss = erring * -margin - gain * erring * (erring - 1.0) / 2.0
+    return loss + (steps - whole) * max(0.0, -(margin + whole * gain))
 
 
 def _dot(X, row, w, R):
@@ -133,6 +139,12 @@ def _machine_errors(X, rows, y, sw, Wt, b, n):
     return wrong
 
 
+def _chunk_rows(X, order):
+    # Rows of the gather buffer: _CHUNK, fewer for wide rows or short epochs.
+    fit = max(1, _CHUNK_BYTES // (X.shape[1] * X.itemsize))
+    return max(1, min(_CHUNK, fit, order.shape[0]))
+
+
 def _gather(X, order, first, buffer):
     # Copy the rows order[first:first + len(buffer)] into the contiguous buffer.
     # The copies' loads do not wait on each other, so the processor fetches many
@@ -200,11 +212,11 @@ def _independent(
     start = p_run.copy()
     base = np.zeros(S)
     cw = 0.0
-    P = np.empty((_CHUNK, R), dtype=X.dtype)
+    P = np.empty((_chunk_rows(X, order), R), dtype=X.dtype)
     for i in range(order.shape[0]):
         row = order[i]
         w = sw[row]
-        k = i % _CHUNK  # the sample is row k of the gathered chunk P
+        k = i % P.shape[0]  # the sample is row k of the gathered chunk P
         if k == 0:
             _gather(X, order, i, P)
         if pocketing:
@@ -307,11 +319,11 @@ def _multinomial(
     start = p_run[0]
     base = 0.0
     cw = 0.0
-    P = np.empty((_CHUNK, R), dtype=X.dtype)
+    P = np.empty((_chunk_rows(X, order), R), dtype=X.dtype)
     for i in range(order.shape[0]):
         row = order[i]
         w = sw[row]
-        k = i % _CHUNK  # the sample is row k of the gathered chunk P
+        k = i % P.shape[0]  # the sample is row k of the gathered chunk P
         if k == 0:
             _gather(X, order, i, P)
         if pocketing:
@@ -392,6 +404,7 @@ if AVAILABLE:
     _net_inputs = njit(**_FLAGS)(_net_inputs)
     _move = njit(**_FLAGS)(_move)
     _gather = njit(**_FLAGS)(_gather)
+    _chunk_rows = njit(**_FLAGS)(_chunk_rows)
     _neuron_errors = njit(**_FLAGS)(_neuron_errors)
     _machine_errors = njit(**_FLAGS)(_machine_errors)
     _pocket_rows = njit(**_FLAGS)(_pocket_rows)

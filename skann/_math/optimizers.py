@@ -188,8 +188,7 @@ class SGD:
         self.nesterov = nesterov
         self.compiled = compiled and compiled_optimizers.AVAILABLE
         self.velocity = np.zeros(size, dtype=dtype)
-        self._scratch = np.empty(size, dtype=dtype)
-        self._scaled_velocity = np.empty(size, dtype=dtype) if nesterov else None
+        self._scratch = None  # work space of the NumPy update, made on first use
 
     def step(self, theta, gradient, n_penalised=0, l2_scale=0.0):
         """Move ``theta`` one step against ``gradient``, in place.
@@ -206,8 +205,12 @@ class SGD:
             ``alpha / n``: the step adds ``l2_scale * theta`` to the weights'
             gradient (:func:`penalised_gradient`).
         """
+        # Python floats: with float32 parameters NumPy then computes in float32, as
+        # the compiled kernel does (a NumPy float64 scalar would promote).
         eta, mu = float(self.schedule.learning_rate), float(self.momentum)
-        if self.compiled:
+        l2_scale = float(l2_scale)
+        # (a model pickled with numba and loaded without it falls back to NumPy)
+        if self.compiled and compiled_optimizers.AVAILABLE:
             compiled_optimizers.sgd_update(
                 theta,
                 gradient,
@@ -219,12 +222,15 @@ class SGD:
                 self.nesterov,
             )
             return
-        g = penalised_gradient(gradient, theta, n_penalised, l2_scale, self._scratch)
-        eta_g = np.multiply(g, eta, out=self._scratch)
+        if self._scratch is None:
+            self._scratch = np.empty((2, self.size), dtype=theta.dtype)
+        scratch, scaled_velocity = self._scratch
+        g = penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch)
+        eta_g = np.multiply(g, eta, out=scratch)
         self.velocity *= mu
         self.velocity -= eta_g
         if self.nesterov:
-            theta += np.multiply(self.velocity, mu, out=self._scaled_velocity)
+            theta += np.multiply(self.velocity, mu, out=scaled_velocity)
             theta -= eta_g
         else:
             theta += self.velocity
@@ -284,7 +290,7 @@ class Adam:
         # passes over memory instead of three; the constants return in the step.
         self._scaled_first = np.zeros(size, dtype=dtype)
         self._scaled_second = np.zeros(size, dtype=dtype)
-        self._scratch = np.empty(size, dtype=dtype)
+        self._scratch = None  # work space of the NumPy update, made on first use
 
     @property
     def first_moment(self):
@@ -322,8 +328,14 @@ class Adam:
         root = np.sqrt(1 - self.beta_2)
         eps = float(self.epsilon / root)
         factor = float(step_size * (1 - self.beta_1) / root)
-        m, v, scratch = self._scaled_first, self._scaled_second, self._scratch
-        if self.compiled:
+        beta_1, beta_2, l2_scale = (
+            float(self.beta_1),
+            float(self.beta_2),
+            float(l2_scale),
+        )
+        m, v = self._scaled_first, self._scaled_second
+        # (a model pickled with numba and loaded without it falls back to NumPy)
+        if self.compiled and compiled_optimizers.AVAILABLE:
             compiled_optimizers.adam_update(
                 theta,
                 gradient,
@@ -331,17 +343,20 @@ class Adam:
                 v,
                 n_penalised,
                 l2_scale,
-                self.beta_1,
-                self.beta_2,
+                beta_1,
+                beta_2,
                 eps,
                 factor,
             )
             return
+        if self._scratch is None:
+            self._scratch = np.empty(self.size, dtype=theta.dtype)
+        scratch = self._scratch
         g = penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch)
-        m *= self.beta_1
+        m *= beta_1
         m += g
         np.multiply(g, g, out=scratch)
-        v *= self.beta_2
+        v *= beta_2
         v += scratch
         np.sqrt(v, out=scratch)
         scratch += eps

@@ -197,10 +197,13 @@ def repetition_loss(margin, step_gain, steps):
     """
     margin = np.asarray(margin, dtype=np.float64)
     whole = np.floor(steps)
-    loss = (steps - whole) * np.maximum(0.0, -(margin + whole * step_gain))
-    for i in range(int(np.max(whole, initial=0.0))):
-        loss += np.where(i < whole, np.maximum(0.0, -(margin + i * step_gain)), 0.0)
-    return loss
+    # copies i = 0 .. c - 1 still err: the terms of an arithmetic series
+    if step_gain > 0:
+        erring = np.minimum(whole, np.ceil(np.maximum(-margin, 0.0) / step_gain))
+    else:
+        erring = np.where(margin < 0, whole, 0.0)
+    loss = erring * -margin - step_gain * erring * (erring - 1) / 2
+    return loss + (steps - whole) * np.maximum(0.0, -(margin + whole * step_gain))
 
 
 def kesler_update(W, b, p, true_class, rival_class, eta=1.0):
@@ -528,7 +531,10 @@ def _scan_independent(N, K, Tb, wb, D, settings, result):
             w = 1.0 if wb is None else float(wb[j])
             a = w if w == 1.0 else float(steps_to_correct(mj, tau, eta, K[j, j], w))
             D[j, 0] = a * t[j]
-            result.loss += float(repetition_loss(mj, eta * K[j, j], a))
+            if w == 1.0:
+                result.loss += max(0.0, -mj)
+            else:
+                result.loss += float(repetition_loss(mj, eta * K[j, j], a))
             if j + 1 < B:
                 m[j + 1 :] += (eta * a * t[j]) * TK[j + 1 :, j]
             j0 = j + 1
@@ -545,7 +551,10 @@ def _scan_independent(N, K, Tb, wb, D, settings, result):
         steps = w if w == 1.0 else steps_to_correct(margins, tau, eta, K[j, j], w)
         coeff = steps * Tb[j, e]
         D[j, e] = coeff
-        result.loss += float(repetition_loss(margins, eta * K[j, j], steps).sum())
+        if w == 1.0:
+            result.loss += float(np.maximum(0.0, -margins).sum())
+        else:
+            result.loss += float(repetition_loss(margins, eta * K[j, j], steps).sum())
         if j + 1 < B:
             M[j + 1 :, e] += eta * (Tb[j + 1 :, e] * coeff) * K[j + 1 :, j, None]
         j0 = j + 1
@@ -996,7 +1005,7 @@ def _pocket_block(pocket, state, settings, Xb, D, wb):
     A run is ``start + (c_k - c_j)`` with ``c`` the prefix sums of the block's weights
     (in float64), ``start`` the run carried from the previous block or what a
     mistake's weight leaves after its steps; the compiled epoch forms it the same
-    way, so both round alike and take the same decisions.
+    way, so both round the runs alike.
     """
     B = D.shape[0]
     if wb is None:

@@ -19,15 +19,23 @@ pytestmark = pytest.mark.skipif(
 SIZE, N_WEIGHTS = 1003, 811  # odd sizes: the vector loops' remainders run too
 
 
-def _optimizer(kind, dtype, compiled):
-    schedule = LearningRateSchedule("constant", 0.01)
+def _optimizer(kind, dtype, compiled, number):
+    schedule = LearningRateSchedule("constant", number(0.01))
     if kind == "adam":
-        return Adam(SIZE, dtype, schedule, compiled=compiled)
+        return Adam(
+            SIZE,
+            dtype,
+            schedule,
+            beta_1=number(0.9),
+            beta_2=number(0.999),
+            epsilon=number(1e-8),
+            compiled=compiled,
+        )
     return SGD(
         SIZE,
         dtype,
         schedule,
-        momentum=0.9,
+        momentum=number(0.9),
         nesterov=kind == "nesterov",
         compiled=compiled,
     )
@@ -36,11 +44,15 @@ def _optimizer(kind, dtype, compiled):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("kind", ["adam", "nesterov", "momentum"])
 @pytest.mark.parametrize("l2_scale", [0.0, 1e-3])
-def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale):
+# hyper-parameters as Python floats, or as NumPy float64 scalars (what a grid built
+# with np.logspace gives), which must not make NumPy compute in float64
+@pytest.mark.parametrize("number", [float, np.float64], ids=["float", "np.float64"])
+def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale, number):
+    l2_scale = number(l2_scale)
     rng = np.random.default_rng(0)
     start = rng.standard_normal(SIZE).astype(dtype)
     theta = {True: start.copy(), False: start.copy()}
-    optimizers = {c: _optimizer(kind, dtype, c) for c in (True, False)}
+    optimizers = {c: _optimizer(kind, dtype, c, number) for c in (True, False)}
     assert optimizers[True].compiled and not optimizers[False].compiled
     for _ in range(5):
         gradient = rng.standard_normal(SIZE).astype(dtype)

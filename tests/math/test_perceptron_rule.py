@@ -12,6 +12,7 @@ from skann._math.perceptron_rule import (
     online_epoch,
     perceptron_error,
     perceptron_update,
+    repetition_loss,
     steps_to_correct,
 )
 
@@ -75,3 +76,16 @@ def test_steps_to_correct_equals_repetitions():
         margin0 = t * ((w - eta * t * p * updates) @ p + b - eta * t * updates)
         steps = steps_to_correct(np.array([margin0]), tau, eta, p @ p + 1, copies)
         assert steps[0] == updates
+
+
+def test_repetition_loss_equals_the_losses_of_the_copies():
+    # Copy i meets the margin m + i g left by the copies before it.
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        m, g = 5 * rng.normal(), abs(rng.normal()) * (rng.random() > 0.1)
+        steps = rng.integers(0, 6) + (rng.random() < 0.5) * rng.random()
+        q, f = int(steps), steps - int(steps)
+        copies = sum(max(0.0, -(m + i * g)) for i in range(q))
+        copies += f * max(0.0, -(m + q * g))
+        got = repetition_loss(np.array([m]), g, np.array([steps]))[0]
+        assert got == pytest.approx(copies, rel=1e-9, abs=1e-12)
