@@ -13,6 +13,7 @@ from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import compute_class_weight, gen_batches
 
+from skann import _compiled_hashes as compiled_hashes
 from skann._compat import get_chunk_n_rows
 
 
@@ -77,6 +78,8 @@ def row_hashes(X, codes, random_state):
             terms = (bits * coef[1:][columns]).sum(axis=1)
             cumulative = np.concatenate([np.zeros(1, np.uint64), np.cumsum(terms)])
             hashes[rows] = cumulative[part.indptr[1:]] - cumulative[part.indptr[:-1]]
+    elif compiled_hashes.AVAILABLE and X.flags.c_contiguous:
+        compiled_hashes.dense_row_hashes(X, coef[1:], hashes)  # same hashes, one pass
     else:
         for rows in chunked_rows(n, 24 * words * n_features, budget_mib=4):
             # an integer matrix product: exact modulo 2**64, in any order

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from skann import _compiled_hashes as compiled_hashes
 from skann._engine import ContentShuffle, row_hashes
 
 
@@ -65,3 +66,19 @@ def test_content_shuffle_without_equal_rows_is_a_permutation_of_the_rows():
     for order in orders:
         np.testing.assert_array_equal(np.sort(order), rows)
     assert not np.array_equal(orders[0], orders[1])
+
+
+@pytest.mark.skipif(
+    not compiled_hashes.AVAILABLE, reason="numba (the skann[numba] extra) not installed"
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiled_hashes_equal_numpy_hashes(dtype, monkeypatch):
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 11)).astype(dtype)
+    X[rng.random(X.shape) < 0.3] = 0.0
+    X[:5] = -X[5:10]
+    X[20, 4], X[21, 2] = np.inf, -0.0
+    compiled = row_hashes(X, np.arange(300) % 3, np.random.RandomState(0))
+    monkeypatch.setattr(compiled_hashes, "AVAILABLE", False)
+    reference = row_hashes(X, np.arange(300) % 3, np.random.RandomState(0))
+    np.testing.assert_array_equal(compiled, reference)
