@@ -15,7 +15,8 @@ import itertools
 import numpy as np
 from scipy import sparse
 
-from skann._math.activations import OUTPUT_ACTIVATIONS
+from skann._math import compiled_layers
+from skann._math.activations import OUTPUT_ACTIVATIONS, relu, relu_derivative
 from skann._math.losses import LOSSES, l2_penalty, output_error
 
 
@@ -104,6 +105,16 @@ class ParameterLayout:
         return flat
 
 
+def _fused_relu(function, *arrays):
+    """Whether a relu layer's element-wise step may run as one compiled pass
+    (:mod:`skann._math.compiled_layers`, the same result bit for bit)."""
+    return (
+        compiled_layers.AVAILABLE
+        and (function is relu or function is relu_derivative)
+        and all(a.flags.c_contiguous for a in arrays)
+    )
+
+
 def _matmul(A, B, out=None):
     """``A @ B`` into ``out``, also when ``A`` is a sparse matrix."""
     if sparse.issparse(A):
@@ -172,13 +183,16 @@ def forward_pass(
     last = len(coefs) - 1
     for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = _matmul(activations[-1], W, None if out is None else out[layer])
-        Z += b
-        if layer == last:
-            activations.append(output_activation(Z))
-            break
-        if kept is not None and keep_net_input:
-            kept.append(Z.copy())
-        A = hidden_activation(Z)
+        if layer < last and _fused_relu(hidden_activation, Z):
+            A = compiled_layers.bias_relu(Z, b)  # Z += b; relu(Z), in one pass
+        else:
+            Z += b
+            if layer == last:
+                activations.append(output_activation(Z))
+                break
+            if kept is not None and keep_net_input:
+                kept.append(Z.copy())
+            A = hidden_activation(Z)
         mask = None if masks is None else masks[layer]
         if kept is not None and not keep_net_input:
             kept.append(A if mask is None else A.copy())
@@ -259,7 +273,11 @@ def backward_pass(
         if layer > 0:
             out = None if deltas is None else deltas[layer - 1]
             source = A_in if kept is None else kept[layer - 1]
-            delta = hidden_derivative(source, np.matmul(delta, coefs[layer].T, out=out))
+            delta = np.matmul(delta, coefs[layer].T, out=out)
+            if _fused_relu(hidden_derivative, delta, source):
+                delta = compiled_layers.relu_backward(source, delta)
+            else:
+                delta = hidden_derivative(source, delta)
             if masks is not None and masks[layer - 1] is not None:
                 delta *= masks[layer - 1]
     return coef_grads, intercept_grads

@@ -8,7 +8,7 @@ dtype, so the two must agree bit for bit, not only to rounding.
 import numpy as np
 import pytest
 
-from skann._math import compiled_optimizers
+from skann._math import compiled_layers, compiled_optimizers
 from skann._math.optimizers import SGD, Adam, LearningRateSchedule
 
 pytestmark = pytest.mark.skipif(
@@ -67,6 +67,7 @@ def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale, 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypatch):
+    # relu (the default activation) runs its compiled layer steps too
     from sklearn.datasets import load_digits
 
     from skann import BackpropMLPClassifier
@@ -82,6 +83,7 @@ def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypa
     )
     compiled = BackpropMLPClassifier(**params).fit(X, y)
     monkeypatch.setattr(compiled_optimizers, "AVAILABLE", False)
+    monkeypatch.setattr(compiled_layers, "AVAILABLE", False)
     reference = BackpropMLPClassifier(**params).fit(X, y)
     assert not reference._optimizer.compiled and compiled._optimizer.compiled
     for ours, theirs in zip(
