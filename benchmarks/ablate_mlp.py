@@ -10,7 +10,11 @@ the full epoch:
 - ``no L2 penalty sum``: the penalty's sum of squares in the loss is skipped;
 - ``no loss``: the batch's cross-entropy is not computed;
 - ``no gather``: ``shuffle=False``, so each batch is a contiguous slice of ``X``
-  instead of rows gathered from all over it.
+  instead of rows gathered from all over it;
+- ``NumPy optimiser step`` and ``NumPy relu layers``: the optional numba kernels
+  (``skann._math.compiled_optimizers``, ``skann._math.compiled_layers``) are
+  switched off, so that step runs as NumPy code (same result, bit for bit); a
+  negative "part" is what the kernel saves.
 
 The parts are switched off by replacing skann's private functions for the run;
 the models trained that way are wrong on purpose, only their times matter. The
@@ -32,6 +36,7 @@ from sklearn.exceptions import ConvergenceWarning
 import skann._math.optimizers as optimizers
 import skann._mlp_batches as batches
 from skann import BackpropMLPClassifier
+from skann._math import compiled_layers, compiled_optimizers
 
 ABLATIONS = (
     "full epoch",
@@ -39,6 +44,8 @@ ABLATIONS = (
     "no L2 penalty sum",
     "no loss",
     "no gather",
+    "NumPy optimiser step",
+    "NumPy relu layers",
 )
 
 
@@ -54,6 +61,10 @@ def _switched_off(name):
         patch(optimizers.Adam, "step", lambda *args: None)
     elif name == "no L2 penalty sum":
         patch(batches, "l2_penalty", lambda *args: 0.0)
+    elif name == "NumPy optimiser step":
+        patch(compiled_optimizers, "AVAILABLE", False)
+    elif name == "NumPy relu layers":
+        patch(compiled_layers, "AVAILABLE", False)
     elif name == "no loss":
         init = batches.BatchTrainer.__init__
 
