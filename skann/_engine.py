@@ -68,9 +68,13 @@ def row_hashes(X, codes, random_state):
     coef = random_state.randint(1, 2**62, size=words * n_features + 1, dtype=np.int64)
     coef = coef.astype(np.uint64) * np.uint64(2) + np.uint64(1)
     hashes = np.empty(n, dtype=np.uint64)
-    if sparse.issparse(X):
+    if n == 0:
+        pass
+    elif sparse.issparse(X):
         X = sparse.csr_matrix(X)
-        per_row = 48 * max(1, X.nnz // max(n, 1)) + 16
+        # bytes of work space per stored value: its words, their columns and
+        # coefficients, products, terms, sums and the row copy
+        per_row = 48 * words * max(1, X.nnz // n) + 16
         for rows in chunked_rows(n, per_row, budget_mib=4):
             part = X[rows]
             bits = _word_bits(part.data).reshape(-1, words)
@@ -343,8 +347,8 @@ class StoppingRule:
             1-based epoch number.
         loss : float
             Summed training loss of the epoch.
-        n_samples : int
-            Samples in the epoch.
+        n_samples : float
+            Samples in the epoch (their total weight when they are weighted).
         score : float, optional
             Validation score of the epoch.
 

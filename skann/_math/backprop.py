@@ -183,14 +183,15 @@ def forward_pass(
     last = len(coefs) - 1
     for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = _matmul(activations[-1], W, None if out is None else out[layer])
-        if layer < last and _fused_relu(hidden_activation, Z):
+        keeps_net_input = kept is not None and keep_net_input
+        if layer < last and not keeps_net_input and _fused_relu(hidden_activation, Z):
             A = compiled_layers.bias_relu(Z, b)  # Z += b; relu(Z), in one pass
         else:
             Z += b
             if layer == last:
                 activations.append(output_activation(Z))
                 break
-            if kept is not None and keep_net_input:
+            if keeps_net_input:
                 kept.append(Z.copy())
             A = hidden_activation(Z)
         mask = None if masks is None else masks[layer]

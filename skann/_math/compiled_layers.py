@@ -23,8 +23,9 @@ def _bias_relu(Z, b):
     for i in range(Z.shape[0]):
         for j in range(Z.shape[1]):
             z = Z[i, j] + b[j]
-            # np.maximum(z, 0): z itself when z >= 0 (-0.0 included) or NaN
-            Z[i, j] = z if (z >= 0 or z != z) else 0.0
+            # np.maximum(z, 0): z when z > 0 or NaN; for z == 0 (either sign) the
+            # second argument, +0.0
+            Z[i, j] = z if (z > 0 or z != z) else 0.0
 
 
 def _relu_backward(A, delta):

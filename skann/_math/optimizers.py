@@ -223,8 +223,9 @@ class SGD:
             )
             return
         if self._scratch is None:
-            self._scratch = np.empty((2, self.size), dtype=theta.dtype)
-        scratch, scaled_velocity = self._scratch
+            rows = 2 if self.nesterov else 1  # Nesterov also scales the velocity
+            self._scratch = np.empty((rows, self.size), dtype=theta.dtype)
+        scratch, scaled_velocity = self._scratch[0], self._scratch[-1]
         g = penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch)
         eta_g = np.multiply(g, eta, out=scratch)
         self.velocity *= mu

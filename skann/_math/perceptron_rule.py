@@ -979,14 +979,15 @@ def _pocket_columns(pocket, unit):
     return slice(None) if pocket.multinomial else slice(unit, unit + 1)
 
 
-def _steps_taken(d, weight):
-    """The unit steps a mistake took, from ``d`` as stored in ``D`` (its dtype).
+def _steps_taken(d, weight, dtype):
+    """The unit steps a mistake took, from ``d`` as stored in ``D`` (``dtype``).
 
     A sample takes a whole number of steps, or its whole weight when the weight
     ran out first; reading them back from a float32 ``D`` must not leave a run of
-    rounding error (2.1 - float32(2.1)), so ``d`` is snapped to whichever it is.
+    rounding error (2.1 - float32(2.1)), so ``d`` is snapped to whichever it is:
+    the weight when it is within a few units of ``dtype``'s last place.
     """
-    if abs(d - weight) <= 1e-5 * max(1.0, weight):
+    if abs(d - weight) <= 4 * np.finfo(dtype).eps * max(1.0, weight):
         return weight
     return float(round(d))
 
@@ -1038,7 +1039,7 @@ def _pocket_block(pocket, state, settings, Xb, D, wb):
         # are classified correctly and start the new run.
         # (the Kesler machine's true class gains every step)
         d = float(D[row].max()) if pocket.multinomial else abs(float(D[row, unit]))
-        start[unit] = weights[row] - _steps_taken(d, weights[row])
+        start[unit] = weights[row] - _steps_taken(d, weights[row], D.dtype)
         base[unit] = cw[row]
         status[unit] = FRESH
         moved[unit] = True

@@ -26,8 +26,8 @@ def test_bias_relu_equals_numpy_bit_for_bit(dtype):
     Z = rng.standard_normal((64, 33)).astype(dtype)
     b = rng.standard_normal(33).astype(dtype)
     # NaN, signed zeros and infinities go through np.maximum unchanged
-    Z[0, :5] = [np.nan, -0.0, 0.0, np.inf, -np.inf]
-    b[:5] = [0.0, 0.0, -0.0, 1.0, 1.0]
+    Z[0, :6] = [np.nan, -0.0, 0.0, np.inf, -np.inf, -0.0]
+    b[:6] = [0.0, 0.0, -0.0, 1.0, 1.0, -0.0]  # -0.0 + -0.0 is -0.0: relu gives +0.0
     Z[1, 0] = -b[0]
     expected = Z.copy()
     expected += b
