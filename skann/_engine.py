@@ -69,8 +69,8 @@ def row_hashes(X, codes, random_state):
     coef = coef.astype(np.uint64) * np.uint64(2) + np.uint64(1)
     hashes = np.empty(n, dtype=np.uint64)
     if n == 0:
-        pass
-    elif sparse.issparse(X):
+        return hashes
+    if sparse.issparse(X):
         X = sparse.csr_matrix(X)
         # bytes of work space per stored value: its words, their columns and
         # coefficients, products, terms, sums and the row copy

@@ -75,6 +75,8 @@ class BatchTrainer:
             Sum over the batches of the batch's loss times its number of rows.
         """
         run = self.run
+        # views of the parameter vector, which the steps update in place
+        layers = run.layout.views(run.theta)
         contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
         epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
         total = 0.0
@@ -83,10 +85,10 @@ class BatchTrainer:
                 rows = slice(order[0] + batch.start, order[0] + batch.stop)
             else:
                 rows = order[batch]
-            total += self._step(rows, batch.stop - batch.start, epoch_key)
+            total += self._step(rows, batch.stop - batch.start, epoch_key, layers)
         return total
 
-    def _step(self, rows, m, epoch_key):
+    def _step(self, rows, m, epoch_key, layers):
         """Forward pass, loss, backpropagation and the optimiser's step on one
         batch; return the batch's loss times ``m``, its number of rows."""
         run = self.run
@@ -115,7 +117,7 @@ class BatchTrainer:
             kept = []
         elif self.hidden.from_net_input:
             kept = []
-        coefs, intercepts = run.layout.views(run.theta)
+        coefs, intercepts = layers
         activations = forward_pass(
             Xb,
             coefs,

@@ -594,6 +594,9 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             else:
                 codes = _class_codes(T)
             shuffler = ContentShuffle(train, row_hashes(X, codes, rng))
+        # an epoch's total weight, per unit of which the loss is counted, so that k
+        # copies and a weight of k give one loss
+        seen = len(train) if weights is None else float(weights[train].sum())
         mistakes, losses, scores, best, best_epoch = [], [], [], None, None
         converged = False
         for epoch in range(1, max_epochs + 1):
@@ -634,8 +637,6 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             if pocket is not None and not per_run:
                 pocket_offer(pocket, *self._output_weights(state))
             mistakes.append(result.n_mistakes)
-            # per unit of weight, so that k copies and a weight of k give one loss
-            seen = len(order) if weights is None else float(weights[order].sum())
             losses.append(result.loss / seen if seen else 0.0)
             score = None
             if monitor:
