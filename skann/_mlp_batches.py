@@ -47,6 +47,7 @@ class BatchTrainer:
         self.Y_batch = np.empty((batch_size, units[-1]), dtype)
         self.layer_out = [np.empty((batch_size, u), dtype) for u in units[1:]]
         self.deltas = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
+        self._views = {}
         self.gradient = np.empty(run.layout.size, dtype)
         self.coef_grads, self.intercept_grads = run.layout.views(self.gradient)
         self.hidden = run.activation
@@ -75,8 +76,10 @@ class BatchTrainer:
             Sum over the batches of the batch's loss times its number of rows.
         """
         run = self.run
-        # views of the parameter vector, which the steps update in place
+        # views of the parameter vector, which the steps update in place; the
+        # penalty's sum of squares reads all weights as one vector
         layers = run.layout.views(run.theta)
+        weights = [run.theta[: run.layout.n_weights]]
         contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
         epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
         total = 0.0
@@ -85,10 +88,21 @@ class BatchTrainer:
                 rows = slice(order[0] + batch.start, order[0] + batch.stop)
             else:
                 rows = order[batch]
-            total += self._step(rows, batch.stop - batch.start, epoch_key, layers)
+            total += self._step(
+                rows, batch.stop - batch.start, epoch_key, layers, weights
+            )
         return total
 
-    def _step(self, rows, m, epoch_key, layers):
+    def _buffers(self, m):
+        """Views of the first ``m`` rows of the activation and delta buffers."""
+        if m not in self._views:
+            self._views[m] = (
+                [buffer[:m] for buffer in self.layer_out],
+                [buffer[:m] for buffer in self.deltas],
+            )
+        return self._views[m]
+
+    def _step(self, rows, m, epoch_key, layers, weights):
         """Forward pass, loss, backpropagation and the optimiser's step on one
         batch; return the batch's loss times ``m``, its number of rows."""
         run = self.run
@@ -118,19 +132,20 @@ class BatchTrainer:
         elif self.hidden.from_net_input:
             kept = []
         coefs, intercepts = layers
+        layer_out, deltas = self._buffers(m)
         activations = forward_pass(
             Xb,
             coefs,
             intercepts,
             self.hidden.function,
             self.out,
-            out=[buffer[:m] for buffer in self.layer_out],
+            out=layer_out,
             masks=masks,
             kept=kept,
             keep_net_input=self.hidden.from_net_input,
         )
         loss = self.loss(Yb, activations[-1], swb) + l2_penalty(
-            coefs, self.alpha, weight
+            weights, self.alpha, weight
         )
         # The L2 term of the gradient is added by the optimiser's update, in the
         # same pass over memory as the step.
@@ -143,7 +158,7 @@ class BatchTrainer:
             self.coef_grads,
             self.intercept_grads,
             swb,
-            deltas=[buffer[:m] for buffer in self.deltas],
+            deltas=deltas,
             masks=masks,
             kept=kept,
         )

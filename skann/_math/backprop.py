@@ -16,7 +16,12 @@ import numpy as np
 from scipy import sparse
 
 from skann._math import compiled_layers
-from skann._math.activations import OUTPUT_ACTIVATIONS, relu, relu_derivative
+from skann._math.activations import (
+    OUTPUT_ACTIVATIONS,
+    relu,
+    relu_derivative,
+    softmax,
+)
 from skann._math.losses import LOSSES, l2_penalty, output_error
 
 
@@ -115,6 +120,18 @@ def _fused_relu(function, *arrays):
     )
 
 
+def _fused_softmax(function, Z):
+    """Whether the softmax output layer may run as compiled passes around NumPy's
+    ``exp`` (:func:`skann._math.compiled_layers.bias_softmax`, the same result
+    bit for bit)."""
+    return (
+        compiled_layers.AVAILABLE
+        and function is softmax
+        and Z.flags.c_contiguous
+        and Z.shape[1] <= compiled_layers.PAIRWISE_LIMIT
+    )
+
+
 def _matmul(A, B, out=None):
     """``A @ B`` into ``out``, also when ``A`` is a sparse matrix."""
     if sparse.issparse(A):
@@ -184,6 +201,9 @@ def forward_pass(
     for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         Z = _matmul(activations[-1], W, None if out is None else out[layer])
         keeps_net_input = kept is not None and keep_net_input
+        if layer == last and _fused_softmax(output_activation, Z):
+            activations.append(compiled_layers.bias_softmax(Z, b))
+            break
         if layer < last and not keeps_net_input and _fused_relu(hidden_activation, Z):
             A = compiled_layers.bias_relu(Z, b)  # Z += b; relu(Z), in one pass
         else:

@@ -1,4 +1,4 @@
-"""A hidden relu layer's element-wise work as one compiled pass (optional numba).
+"""A layer's element-wise work as compiled passes (optional numba).
 
 In :func:`skann._math.backprop.forward_pass` a relu layer adds its bias and takes
 ``max(Z, 0)``; in :func:`skann._math.backprop.backward_pass` its delta is
@@ -7,8 +7,20 @@ activations (and a temporary boolean array); with the ``skann[numba]`` extra the
 kernels here do each in one pass, with the same operations in the same order, so
 the results are bit for bit those of :func:`skann._math.activations.relu` and
 :func:`skann._math.activations.relu_derivative` (NaN and signed zeros included).
+
+The softmax output layer's row maximum and row sum are NumPy reductions along
+short rows, which cost NumPy more per call than the exponentials themselves;
+:func:`bias_softmax` does them in compiled loops around NumPy's own ``exp``, and
+sums each row in NumPy's pairwise order, so its result is bit for bit
+:func:`skann._math.activations.softmax`'s.
+
 Without numba, :data:`AVAILABLE` is False and nothing here runs.
 """
+
+import numpy as np
+
+#: Longest row whose sum :func:`bias_softmax` computes in NumPy's order.
+PAIRWISE_LIMIT = 128
 
 try:
     from numba import njit
@@ -34,10 +46,65 @@ def _relu_backward(A, delta):
             delta[i, j] = delta[i, j] * (1.0 if A[i, j] > 0 else 0.0)
 
 
+def _shift_by_row_max(Z, b):
+    for i in range(Z.shape[0]):
+        top = Z[i, 0] + b[0]
+        for j in range(Z.shape[1]):
+            z = Z[i, j] + b[j]
+            Z[i, j] = z
+            # np.max's result: NaN as soon as one entry is NaN (and then kept)
+            if z > top or z != z:
+                top = z
+        for j in range(Z.shape[1]):
+            Z[i, j] = Z[i, j] - top
+
+
+def _pairwise_row_sum(row):
+    # NumPy's pairwise summation (numpy/_core/src/umath/loops_utils.h.src) as
+    # np.sum applies it to a contiguous row of at most PAIRWISE_LIMIT entries: a
+    # plain loop below 8 entries, eight running sums above. (Longer rows are split
+    # in halves by a recursion, which numba cannot cache; bias_softmax leaves them
+    # to NumPy.)
+    n = row.shape[0]
+    if n < 8:
+        total = row.dtype.type(0.0)
+        for k in range(n):
+            total += row[k]
+        return total
+    r0, r1, r2, r3 = row[0], row[1], row[2], row[3]
+    r4, r5, r6, r7 = row[4], row[5], row[6], row[7]
+    k = 8
+    while k < n - n % 8:
+        r0 += row[k]
+        r1 += row[k + 1]
+        r2 += row[k + 2]
+        r3 += row[k + 3]
+        r4 += row[k + 4]
+        r5 += row[k + 5]
+        r6 += row[k + 6]
+        r7 += row[k + 7]
+        k += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while k < n:
+        total += row[k]
+        k += 1
+    return total
+
+
+def _divide_by_row_sum(E):
+    for i in range(E.shape[0]):
+        total = _pairwise_row_sum(E[i])
+        for j in range(E.shape[1]):
+            E[i, j] = E[i, j] / total
+
+
 if AVAILABLE:
     _FLAGS = {"cache": True, "error_model": "numpy", "nogil": True}
     _bias_relu = njit(**_FLAGS)(_bias_relu)
     _relu_backward = njit(**_FLAGS)(_relu_backward)
+    _shift_by_row_max = njit(**_FLAGS)(_shift_by_row_max)
+    _pairwise_row_sum = njit(inline="always", **_FLAGS)(_pairwise_row_sum)
+    _divide_by_row_sum = njit(**_FLAGS)(_divide_by_row_sum)
 
 
 def bias_relu(Z, b):
@@ -75,3 +142,32 @@ def relu_backward(A, delta):
     """
     _relu_backward(A, delta)
     return delta
+
+
+def bias_softmax(Z, b):
+    """``Z <- softmax(Z + b)`` row by row, in place.
+
+    The same operations as ``Z += b`` followed by
+    :func:`skann._math.activations.softmax`: subtract the row maximum, NumPy's
+    ``exp``, divide by the row sum (summed in NumPy's pairwise order); so the same
+    result, bit for bit.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, K), C-contiguous, ``K <= PAIRWISE_LIMIT``
+        Net input of the output layer without its bias; overwritten with the
+        class probabilities.
+    b : ndarray of shape (K,)
+        Bias of the layer.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z``.
+    """
+    if Z.shape[1] > PAIRWISE_LIMIT:
+        raise ValueError(f"bias_softmax takes at most {PAIRWISE_LIMIT} classes.")
+    _shift_by_row_max(Z, b)
+    np.exp(Z, out=Z)
+    _divide_by_row_sum(Z)
+    return Z

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from skann._math import compiled_layers
-from skann._math.activations import relu, relu_derivative
+from skann._math.activations import relu, relu_derivative, softmax
 
 pytestmark = pytest.mark.skipif(
     not compiled_layers.AVAILABLE,
@@ -46,3 +46,41 @@ def test_relu_backward_equals_numpy_bit_for_bit(dtype):
     expected = relu_derivative(A, delta.copy())
     got = compiled_layers.relu_backward(A, delta.copy())
     np.testing.assert_array_equal(_bits(got), _bits(expected))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("K", [1, 2, 3, 7, 8, 9, 10, 16, 17, 100, 127, 128])
+def test_bias_softmax_equals_numpy_bit_for_bit(dtype, K):
+    # Row sums of every length class of NumPy's pairwise summation: a plain loop
+    # (< 8), eight running sums with and without a remainder, up to the limit.
+    rng = np.random.default_rng(K)
+    Z = (5 * rng.standard_normal((64, K))).astype(dtype)
+    b = rng.standard_normal(K).astype(dtype)
+    Z[1, 0] = np.nan  # a NaN row stays NaN
+    Z[2, -1] = np.inf  # so does a row with +inf (inf - inf)
+    Z[3, 0] = -np.inf  # a -inf entry gets probability 0
+    Z[4] = 1e4  # equal entries, large: the maximum is subtracted first
+    expected = Z.copy()
+    expected += b
+    softmax(expected)
+    got = compiled_layers.bias_softmax(Z.copy(), b)
+    np.testing.assert_array_equal(_bits(got), _bits(expected))
+    assert np.isnan(got[1]).all() and np.isnan(got[2]).all()
+    assert np.isfinite(got[4]).all()
+    if K > 1:
+        assert got[3, 0] == 0.0
+
+
+def test_bias_softmax_leaves_long_rows_to_numpy():
+    from skann._math.activations import identity
+    from skann._math.backprop import forward_pass
+
+    K = compiled_layers.PAIRWISE_LIMIT + 1
+    Z = np.zeros((2, K))
+    with pytest.raises(ValueError, match="at most 128 classes"):
+        compiled_layers.bias_softmax(Z, np.zeros(K))
+    # forward_pass takes NumPy's softmax for such an output layer
+    rng = np.random.default_rng(0)
+    X, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, K)), np.zeros(K)
+    P = forward_pass(X, [W], [b], identity, softmax)[-1]
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)

@@ -67,7 +67,8 @@ def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale, 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypatch):
-    # relu (the default activation) runs its compiled layer steps too
+    # relu (the default activation) and the softmax output (10 classes) run their
+    # compiled layer steps too
     from sklearn.datasets import load_digits
 
     from skann import BackpropMLPClassifier
@@ -92,3 +93,4 @@ def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypa
         strict=True,
     ):
         np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_array_equal(compiled.loss_curve_, reference.loss_curve_)
