@@ -11,10 +11,10 @@ the full epoch:
 - ``no loss``: the batch's cross-entropy is not computed;
 - ``no gather``: ``shuffle=False``, so each batch is a contiguous slice of ``X``
   instead of rows gathered from all over it;
-- ``NumPy optimiser step`` and ``NumPy relu layers``: the optional numba kernels
-  (``skann._math.compiled_optimizers``, ``skann._math.compiled_layers``) are
-  switched off, so that step runs as NumPy code (same result, bit for bit); a
-  negative "part" is what the kernel saves.
+- ``NumPy optimiser step`` and ``NumPy layer steps``: the optional numba kernels
+  (``skann._math.compiled_optimizers``; ``skann._math.compiled_layers``, the relu
+  layers and the softmax output) are switched off, so that step runs as NumPy
+  code (same result, bit for bit); a negative "part" is what the kernels save.
 
 The parts are switched off by replacing skann's private functions for the run;
 the models trained that way are wrong on purpose, only their times matter. The
@@ -45,7 +45,7 @@ ABLATIONS = (
     "no loss",
     "no gather",
     "NumPy optimiser step",
-    "NumPy relu layers",
+    "NumPy layer steps",
 )
 
 
@@ -63,7 +63,7 @@ def _switched_off(name):
         patch(batches, "l2_penalty", lambda *args: 0.0)
     elif name == "NumPy optimiser step":
         patch(compiled_optimizers, "AVAILABLE", False)
-    elif name == "NumPy relu layers":
+    elif name == "NumPy layer steps":
         patch(compiled_layers, "AVAILABLE", False)
     elif name == "no loss":
         init = batches.BatchTrainer.__init__
