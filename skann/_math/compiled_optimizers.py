@@ -39,9 +39,10 @@ def _sgd_entry(theta, velocity, i, g, eta, mu, nesterov):
         theta[i] = theta[i] + v_i
 
 
-# One loop with the L2 term and one without, each free of branches, so that the
-# compiler vectorises them; g + l2 theta as penalised_gradient computes it.
-def _adam(theta, g, m, v, penalise, l2, b1, b2, eps, step):
+# One loop with the L2 term (over the weights) and one without (over the biases),
+# each over its own view and free of branches, so that the compiler vectorises
+# both; g + l2 theta as penalised_gradient computes it.
+def _adam_views(theta, g, m, v, penalise, l2, b1, b2, eps, step):
     if penalise:
         for i in range(theta.shape[0]):
             _adam_entry(theta, m, v, i, g[i] + l2 * theta[i], b1, b2, eps, step)
@@ -50,7 +51,7 @@ def _adam(theta, g, m, v, penalise, l2, b1, b2, eps, step):
             _adam_entry(theta, m, v, i, g[i], b1, b2, eps, step)
 
 
-def _sgd(theta, g, velocity, penalise, l2, eta, mu, nesterov):
+def _sgd_views(theta, g, velocity, penalise, l2, eta, mu, nesterov):
     if penalise:
         for i in range(theta.shape[0]):
             _sgd_entry(theta, velocity, i, g[i] + l2 * theta[i], eta, mu, nesterov)
@@ -59,22 +60,30 @@ def _sgd(theta, g, velocity, penalise, l2, eta, mu, nesterov):
             _sgd_entry(theta, velocity, i, g[i], eta, mu, nesterov)
 
 
+def _adam(theta, g, m, v, k, l2, b1, b2, eps, step):
+    _adam_views(theta[:k], g[:k], m[:k], v[:k], True, l2, b1, b2, eps, step)
+    _adam_views(theta[k:], g[k:], m[k:], v[k:], False, l2, b1, b2, eps, step)
+
+
+def _sgd(theta, g, velocity, k, l2, eta, mu, nesterov):
+    _sgd_views(theta[:k], g[:k], velocity[:k], True, l2, eta, mu, nesterov)
+    _sgd_views(theta[k:], g[k:], velocity[k:], False, l2, eta, mu, nesterov)
+
+
 if AVAILABLE:
     _FLAGS = {"cache": True, "error_model": "numpy"}
     _adam_entry = njit(inline="always", **_FLAGS)(_adam_entry)
     _sgd_entry = njit(inline="always", **_FLAGS)(_sgd_entry)
+    _adam_views = njit(**_FLAGS)(_adam_views)
+    _sgd_views = njit(**_FLAGS)(_sgd_views)
     _adam = njit(**_FLAGS)(_adam)
     _sgd = njit(**_FLAGS)(_sgd)
 
 
-def _weights_then_biases(size, n_penalised, l2_scale):
-    """The penalised and the unpenalised entries, as ``(slice, penalise)``."""
-    middle = min(n_penalised, size) if l2_scale else 0
-    return [
-        (piece, penalise)
-        for piece, penalise in ((slice(0, middle), True), (slice(middle, size), False))
-        if piece.stop > piece.start
-    ]
+def _penalised_count(size, n_penalised, l2_scale):
+    """How many leading entries get the L2 term: none when there is no penalty
+    (``g + 0 theta`` is not ``g`` where ``theta`` is infinite)."""
+    return min(n_penalised, size) if l2_scale else 0
 
 
 def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
@@ -96,19 +105,18 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
         ``beta_1``, ``beta_2``, the scaled ``epsilon`` and the step's factor.
     """
     cast = theta.dtype.type
-    for rows, penalise in _weights_then_biases(theta.shape[0], n_penalised, l2_scale):
-        _adam(
-            theta[rows],
-            g[rows],
-            m[rows],
-            v[rows],
-            penalise,
-            cast(l2_scale),
-            cast(b1),
-            cast(b2),
-            cast(eps),
-            cast(step),
-        )
+    _adam(
+        theta,
+        g,
+        m,
+        v,
+        _penalised_count(theta.shape[0], n_penalised, l2_scale),
+        cast(l2_scale),
+        cast(b1),
+        cast(b2),
+        cast(eps),
+        cast(step),
+    )
 
 
 def sgd_update(theta, g, velocity, n_penalised, l2_scale, eta, mu, nesterov):
@@ -136,14 +144,13 @@ def sgd_update(theta, g, velocity, n_penalised, l2_scale, eta, mu, nesterov):
         Nesterov's form of the step.
     """
     cast = theta.dtype.type
-    for rows, penalise in _weights_then_biases(theta.shape[0], n_penalised, l2_scale):
-        _sgd(
-            theta[rows],
-            g[rows],
-            velocity[rows],
-            penalise,
-            cast(l2_scale),
-            cast(eta),
-            cast(mu),
-            bool(nesterov),
-        )
+    _sgd(
+        theta,
+        g,
+        velocity,
+        _penalised_count(theta.shape[0], n_penalised, l2_scale),
+        cast(l2_scale),
+        cast(eta),
+        cast(mu),
+        bool(nesterov),
+    )
