@@ -114,11 +114,11 @@ class BatchTrainer:
             Xb, Yb = self.X[rows], self.Y[rows]
         else:
             Xb = (
-                np.take(self.X, rows, axis=0, out=self.X_batch[:m], mode="clip")
+                self.X.take(rows, axis=0, out=self.X_batch[:m], mode="clip")
                 if self.dense
                 else self.X[rows]
             )
-            Yb = np.take(self.Y, rows, axis=0, out=self.Y_batch[:m], mode="clip")
+            Yb = self.Y.take(rows, axis=0, out=self.Y_batch[:m], mode="clip")
         masks = kept = None
         if self.dropout:
             masks = dropout_masks(

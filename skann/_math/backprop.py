@@ -10,6 +10,7 @@ All weights and biases live in one flat vector (:class:`ParameterLayout`): the
 optimisers update it with one vector operation and L-BFGS reads it as it is.
 """
 
+import functools
 import itertools
 
 import numpy as np
@@ -110,14 +111,24 @@ class ParameterLayout:
         return flat
 
 
-def _fused_relu(function, *arrays):
-    """Whether a relu layer's element-wise step may run as one compiled pass
-    (:mod:`skann._math.compiled_layers`, the same result bit for bit)."""
+def _fused_relu(function, A, B=None):
+    """Whether a relu layer's element-wise step on ``A`` (and ``B``) may run as one
+    compiled pass (:mod:`skann._math.compiled_layers`, the same result bit for
+    bit)."""
     return (
         compiled_layers.AVAILABLE
         and (function is relu or function is relu_derivative)
-        and all(a.flags.c_contiguous for a in arrays)
+        and A.flags.c_contiguous
+        and (B is None or B.flags.c_contiguous)
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _ones(n, dtype):
+    """A read-only vector of ``n`` ones: ``1^T delta`` sums a delta's columns."""
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def _fused_softmax(function, Z):
@@ -199,7 +210,9 @@ def forward_pass(
     activations = [X]
     last = len(coefs) - 1
     for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
-        Z = _matmul(activations[-1], W, None if out is None else out[layer])
+        buffer = None if out is None else out[layer]
+        # only the input may be sparse
+        Z = (_matmul if layer == 0 else np.matmul)(activations[-1], W, out=buffer)
         keeps_net_input = kept is not None and keep_net_input
         if layer == last and _fused_softmax(output_activation, Z):
             activations.append(compiled_layers.bias_softmax(Z, b))
@@ -281,10 +294,10 @@ def backward_pass(
     total = n if sample_weight is None else sample_weight.sum()
     delta = output_error(A_out, Y, sample_weight, out=A_out)
     delta /= total
-    ones = np.ones(n, dtype=A_out.dtype)
+    ones = _ones(n, A_out.dtype)
     for layer in range(len(coefs) - 1, -1, -1):
         A_in = activations[layer]
-        if sparse.issparse(A_in):
+        if layer == 0 and sparse.issparse(A_in):  # only the input may be sparse
             coef_grads[layer][...] = A_in.T @ delta
         else:
             np.matmul(A_in.T, delta, out=coef_grads[layer])
