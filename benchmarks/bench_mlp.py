@@ -15,7 +15,8 @@ loop of the same network) train in the same run on the same data:
   ``n_iter_``).
 
 Each row (dtype x library) reports seconds per epoch (best-of-``--repeat`` fit
-time / epochs), the ratio to scikit-learn (below 1: faster than scikit-learn),
+time / epochs), the ratio to scikit-learn (below 1: faster than scikit-learn;
+the median over the rounds of the ratio of the two fits of a round, see below),
 the held-out accuracy and its difference to scikit-learn's in percentage
 points, and:
 
@@ -64,10 +65,12 @@ previous one stop spinning), and the times are minima over ``--repeat`` fits.
 The fits run in rounds, one of each library per round, so that a slow spell of
 the machine (this 2-core machine has them, for a minute or two: memory-bound
 work then runs up to 2x slower) slows every library's fit of that round rather
-than all the fits of one library. Each printed row ends with ``other load``,
-the share of the machine's CPU that other processes used during its timed fits
-(from ``/proc/stat``): above a few percent, the row was disturbed and the run
-should be repeated.
+than all the fits of one library; the ratios and GEMM shares are medians of the
+per-round values, which such a spell moves less than a ratio of minima (also
+printed, "of fastest"). Each printed row ends with ``other load``, the share of
+the machine's CPU that other processes used during its timed fits (from
+``/proc/stat``): above a few percent, the row was disturbed and the run should
+be repeated.
 
 The functions are importable::
 
@@ -518,9 +521,12 @@ def run(
     rows : list of dict
         ``kind="fit"`` rows, keys: ``dtype``, ``library``, ``n_train``,
         ``n_test``, ``epochs``, ``n_iter``, ``X_nbytes``, ``fit_s``,
-        ``epoch_s``, ``ratio`` (epoch time / scikit-learn's), ``acc``,
-        ``acc_diff_pts`` (accuracy minus scikit-learn's, in points),
-        ``gemm_epoch_s``, ``gemm_share`` (``gemm_epoch_s / epoch_s``),
+        ``epoch_s``, ``ratio`` (median over the rounds of the fit time /
+        scikit-learn's fit time of the same round), ``ratio_of_minima``
+        (fastest fit / scikit-learn's fastest fit), ``acc``, ``acc_diff_pts``
+        (accuracy minus scikit-learn's, in points), ``gemm_epoch_s`` (fastest
+        epoch of GEMMs alone), ``gemm_share`` (median over the rounds of the
+        GEMMs' epoch / the library's epoch),
         ``peak_bytes``, ``peak_x`` (peak extra memory of a one-epoch fit /
         ``X_nbytes``) and ``other_load`` (:class:`OtherLoad` share during the
         timed fits); values that do not apply are None. ``kind="predict"``
@@ -557,21 +563,21 @@ def run(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             _warm_up(factories, X_train, y_train)
-            # Round by round, one fit of each library and one epoch of GEMMs alone
-            # per round, so a slow spell of the machine hits every row rather than
-            # one of them.
-            gemm_s = np.inf
+            # Round by round, one epoch of GEMMs alone and one fit of each library
+            # per round: a slow spell of the machine then slows the fits of one
+            # round, and the ratios are taken within each round.
+            rounds = []
             for _ in range(repeat):
                 with OtherLoad() as gemm_load:
-                    gemm_s = min(
-                        gemm_s,
-                        gemm_epoch_seconds(
+                    seconds = {
+                        GEMM_ROW: epochs
+                        * gemm_epoch_seconds(
                             X_train.shape[0], layer_units, batch_size, dtype
-                        ),
-                    )
+                        )
+                    }
                 for library, make in factories.items():
                     with OtherLoad() as load:
-                        seconds, estimator = time_fit(
+                        seconds[library], estimator = time_fit(
                             lambda make=make: make(epochs),
                             X_train,
                             y_train,
@@ -582,19 +588,23 @@ def run(
                             f"{library} ran {estimator.n_iter_} epochs, not {epochs}."
                         )
                     best = measured.get(library)
-                    if best is None or seconds < best["fit_s"]:
+                    if best is None or seconds[library] < best["fit_s"]:
                         fitted[library] = estimator
                         measured[library] = dict(
-                            fit_s=seconds,
+                            fit_s=seconds[library],
                             acc=estimator.score(X_test, y_test),
                             other_load=load.share,
                         )
+                rounds.append(seconds)
             for library in ("skann", "sklearn"):
                 measured[library]["peak_bytes"] = peak_fit_memory(
                     lambda make=factories[library]: make(1), X_train, y_train
                 )
         ref = measured["sklearn"]
-        ref_epoch = ref["fit_s"] / epochs
+        gemm_s = min(r[GEMM_ROW] for r in rounds) / epochs
+        measured[GEMM_ROW] = dict(
+            fit_s=gemm_s * epochs, acc=None, other_load=gemm_load.share
+        )
         for library, m in measured.items():
             epoch_s = m["fit_s"] / epochs
             peak = m.get("peak_bytes")
@@ -602,14 +612,19 @@ def run(
             row = dict(
                 common,
                 library=library,
-                n_iter=epochs,
+                n_iter=epochs if library != GEMM_ROW else None,
                 fit_s=m["fit_s"],
                 epoch_s=epoch_s,
-                ratio=epoch_s / ref_epoch,
+                ratio=float(np.median([r[library] / r["sklearn"] for r in rounds])),
+                ratio_of_minima=m["fit_s"] / ref["fit_s"],
                 acc=m["acc"],
-                acc_diff_pts=100 * (m["acc"] - ref["acc"]),
-                gemm_epoch_s=gemm_s if gemm_applies else None,
-                gemm_share=gemm_s / epoch_s if gemm_applies else None,
+                acc_diff_pts=None
+                if m["acc"] is None
+                else 100 * (m["acc"] - ref["acc"]),
+                gemm_epoch_s=gemm_s if gemm_applies or library == GEMM_ROW else None,
+                gemm_share=float(np.median([r[GEMM_ROW] / r[library] for r in rounds]))
+                if gemm_applies
+                else None,
                 peak_bytes=peak,
                 peak_x=None if peak is None else peak / X_train.nbytes,
                 other_load=m["other_load"],
@@ -617,24 +632,6 @@ def run(
             rows.append(row)
             if verbose:
                 print(_row_line(row), flush=True)
-        row = dict(
-            common,
-            library=GEMM_ROW,
-            n_iter=None,
-            fit_s=gemm_s * epochs,
-            epoch_s=gemm_s,
-            ratio=gemm_s / ref_epoch,
-            acc=None,
-            acc_diff_pts=None,
-            gemm_epoch_s=gemm_s,
-            gemm_share=None,
-            peak_bytes=None,
-            peak_x=None,
-            other_load=gemm_load.share,
-        )
-        rows.append(row)
-        if verbose:
-            print(_row_line(row), flush=True)
         if predict_models is None or dtype == "float32":
             predict_models = (dtype, fitted["skann"], fitted["sklearn"])
         del X_train, X_test, fitted
@@ -674,7 +671,8 @@ def _fmt(value, spec, missing="-"):
 def _row_line(row):
     return (
         f"{row['dtype']:<8} {row['library']:<17} "
-        f"{row['epoch_s']:8.3f} s/epoch  ratio {row['ratio']:5.2f}  "
+        f"{row['epoch_s']:8.3f} s/epoch  ratio {row['ratio']:5.2f} "
+        f"(of fastest {_fmt(row.get('ratio_of_minima'), '4.2f')})  "
         f"acc {_fmt(row['acc'], '.4f', '     -')} "
         f"({_fmt(row['acc_diff_pts'], '+.2f', '    -')} pts)  "
         f"GEMM share {_fmt(row['gemm_share'], '5.1%', '    -')}  "
@@ -712,15 +710,16 @@ def markdown_table(rows):
     lines = []
     if fit_rows:
         lines += [
-            "| dtype | library | s / epoch | / sklearn | test acc "
-            "| acc - sklearn (pts) | GEMM share of epoch "
+            "| dtype | library | s / epoch | / sklearn | fastest / fastest "
+            "| test acc | acc - sklearn (pts) | GEMM share of epoch "
             "| fit peak mem (x X_train) |",
-            "|" + "|".join(["---"] * 2 + ["---:"] * 6) + "|",
+            "|" + "|".join(["---"] * 2 + ["---:"] * 7) + "|",
         ]
         for r in fit_rows:
             lines.append(
                 f"| {r['dtype']} | {r['library']} | {r['epoch_s']:.3f} "
-                f"| {r['ratio']:.2f} | {_fmt(r['acc'], '.4f')} "
+                f"| {r['ratio']:.2f} | {_fmt(r.get('ratio_of_minima'), '.2f')} "
+                f"| {_fmt(r['acc'], '.4f')} "
                 f"| {_fmt(r['acc_diff_pts'], '+.2f')} "
                 f"| {_fmt(r['gemm_share'], '.0%')} | {_fmt(r['peak_x'], '.3f')} |"
             )
