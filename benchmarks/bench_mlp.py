@@ -523,7 +523,8 @@ def run(
         ``n_test``, ``epochs``, ``n_iter``, ``X_nbytes``, ``fit_s``,
         ``epoch_s``, ``ratio`` (median over the rounds of the fit time /
         scikit-learn's fit time of the same round), ``ratio_of_minima``
-        (fastest fit / scikit-learn's fastest fit), ``acc``, ``acc_diff_pts``
+        (fastest fit / scikit-learn's fastest fit), ``round_fit_s`` (the fit
+        time of every round), ``acc``, ``acc_diff_pts``
         (accuracy minus scikit-learn's, in points), ``gemm_epoch_s`` (fastest
         epoch of GEMMs alone), ``gemm_share`` (median over the rounds of the
         GEMMs' epoch / the library's epoch),
@@ -617,6 +618,7 @@ def run(
                 epoch_s=epoch_s,
                 ratio=float(np.median([r[library] / r["sklearn"] for r in rounds])),
                 ratio_of_minima=m["fit_s"] / ref["fit_s"],
+                round_fit_s=[r[library] for r in rounds],
                 acc=m["acc"],
                 acc_diff_pts=None
                 if m["acc"] is None
