@@ -67,10 +67,10 @@ the machine (this 2-core machine has them, for a minute or two: memory-bound
 work then runs up to 2x slower) slows every library's fit of that round rather
 than all the fits of one library; the ratios and GEMM shares are medians of the
 per-round values, which such a spell moves less than a ratio of minima (also
-printed, "of fastest"). Each printed row ends with ``other load``, the share of
-the machine's CPU that other processes used during its timed fits (from
-``/proc/stat``): above a few percent, the row was disturbed and the run should
-be repeated.
+printed, "of fastest"). Each printed row ends with ``other load``, the highest
+share of the machine's CPU that other processes used during one of its timed
+fits (from ``/proc/stat``): above a few percent, the row was disturbed and the
+run should be repeated.
 
 The functions are importable::
 
@@ -459,6 +459,12 @@ def gemm_epoch_seconds(
     return best
 
 
+def _note_load(loads, row, share):
+    """Keep in ``loads[row]`` the highest other-load ``share`` seen for ``row``."""
+    if share is not None:
+        loads[row] = max(loads.get(row, 0.0), share)
+
+
 def _warm_up(factories, X, y):
     """Fit each model for one epoch on a small slice (imports, caches)."""
     n = min(len(y), 2000)
@@ -529,11 +535,11 @@ def run(
         epoch of GEMMs alone), ``gemm_share`` (median over the rounds of the
         GEMMs' epoch / the library's epoch),
         ``peak_bytes``, ``peak_x`` (peak extra memory of a one-epoch fit /
-        ``X_nbytes``) and ``other_load`` (:class:`OtherLoad` share during the
-        timed fits); values that do not apply are None. ``kind="predict"``
-        rows, keys: ``library``, ``working_memory``, ``fit_dtype``, ``rows``,
-        ``X_dtype``, ``X_nbytes``, ``seconds``, ``output_bytes``,
-        ``extra_bytes``.
+        ``X_nbytes``) and ``other_load`` (the highest :class:`OtherLoad` share
+        of its timed fits over the rounds); values that do not apply are None.
+        ``kind="predict"`` rows, keys: ``library``, ``working_memory``,
+        ``fit_dtype``, ``rows``, ``X_dtype``, ``X_nbytes``, ``seconds``,
+        ``output_bytes``, ``extra_bytes``.
     """
     if with_torch and not torch_available():
         if verbose:
@@ -568,6 +574,7 @@ def run(
             # per round: a slow spell of the machine then slows the fits of one
             # round, and the ratios are taken within each round.
             rounds = []
+            loads = {}  # highest other load of each row's timings, over the rounds
             for _ in range(repeat):
                 with OtherLoad() as gemm_load:
                     seconds = {
@@ -576,6 +583,7 @@ def run(
                             X_train.shape[0], layer_units, batch_size, dtype
                         )
                     }
+                _note_load(loads, GEMM_ROW, gemm_load.share)
                 for library, make in factories.items():
                     with OtherLoad() as load:
                         seconds[library], estimator = time_fit(
@@ -584,6 +592,7 @@ def run(
                             y_train,
                             settle=SETTLE_SECONDS,
                         )
+                    _note_load(loads, library, load.share)
                     if estimator.n_iter_ != epochs:
                         raise RuntimeError(
                             f"{library} ran {estimator.n_iter_} epochs, not {epochs}."
@@ -594,7 +603,6 @@ def run(
                         measured[library] = dict(
                             fit_s=seconds[library],
                             acc=estimator.score(X_test, y_test),
-                            other_load=load.share,
                         )
                 rounds.append(seconds)
             for library in ("skann", "sklearn"):
@@ -603,9 +611,7 @@ def run(
                 )
         ref = measured["sklearn"]
         gemm_s = min(r[GEMM_ROW] for r in rounds) / epochs
-        measured[GEMM_ROW] = dict(
-            fit_s=gemm_s * epochs, acc=None, other_load=gemm_load.share
-        )
+        measured[GEMM_ROW] = dict(fit_s=gemm_s * epochs, acc=None)
         for library, m in measured.items():
             epoch_s = m["fit_s"] / epochs
             peak = m.get("peak_bytes")
@@ -629,7 +635,7 @@ def run(
                 else None,
                 peak_bytes=peak,
                 peak_x=None if peak is None else peak / X_train.nbytes,
-                other_load=m["other_load"],
+                other_load=loads.get(library),
             )
             rows.append(row)
             if verbose:
@@ -805,7 +811,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--repeat",
         type=int,
         default=1,
-        help="timed fits per model, fastest kept (default 1)",
+        help="rounds of timed fits, one fit per model per round (default 1)",
     )
     p.add_argument(
         "--quick",

@@ -123,9 +123,17 @@ def _fused_relu(function, A, B=None):
     )
 
 
-@functools.lru_cache(maxsize=8)
 def _ones(n, dtype):
-    """A read-only vector of ``n`` ones: ``1^T delta`` sums a delta's columns."""
+    """A vector of ``n`` ones: ``1^T delta`` sums a delta's columns.
+
+    Batch-sized vectors are made once and kept (read-only); a full-data vector
+    (L-BFGS) is made per call rather than kept for the life of the process.
+    """
+    return _batch_ones(n, dtype) if n <= 65_536 else np.ones(n, dtype=dtype)
+
+
+@functools.lru_cache(maxsize=8)
+def _batch_ones(n, dtype):
     ones = np.ones(n, dtype=dtype)
     ones.flags.writeable = False
     return ones

@@ -48,10 +48,13 @@ def _relu_backward(A, delta):
 
 def _shift_by_row_max(Z, b):
     for i in range(Z.shape[0]):
-        top = Z[i, 0] + b[0]
         for j in range(Z.shape[1]):
-            z = Z[i, j] + b[j]
-            Z[i, j] = z
+            # stored first, so the maximum is taken of Z's dtype's values, as
+            # after NumPy's Z += b (b may be wider)
+            Z[i, j] = Z[i, j] + b[j]
+        top = Z[i, 0]
+        for j in range(Z.shape[1]):
+            z = Z[i, j]
             # np.max's result: NaN as soon as one entry is NaN (and then kept)
             if z > top or z != z:
                 top = z

@@ -134,8 +134,8 @@ def l2_penalty(coefs, alpha, total_weight):
     ----------
     coefs : list of ndarray
         Weight matrices ``W_l``; biases are not penalised. Any split of the same
-        weights gives the same penalty: the stochastic solvers pass all of them as
-        one flat vector, one dot product per batch.
+        weights gives the same penalty, up to rounding: the stochastic solvers
+        pass all of them as one flat vector, one dot product per batch.
     alpha : float
         Strength.
     total_weight : float

@@ -62,7 +62,8 @@ def test_bias_softmax_equals_numpy_bit_for_bit(dtype, K):
     Z[4] = 1e4  # equal entries, large: the maximum is subtracted first
     expected = Z.copy()
     expected += b
-    softmax(expected)
+    with np.errstate(invalid="ignore"):  # inf - inf in the NaN rows
+        softmax(expected)
     got = compiled_layers.bias_softmax(Z.copy(), b)
     np.testing.assert_array_equal(_bits(got), _bits(expected))
     assert np.isnan(got[1]).all() and np.isnan(got[2]).all()
@@ -84,3 +85,40 @@ def test_bias_softmax_leaves_long_rows_to_numpy():
     X, W, b = rng.standard_normal((5, 3)), rng.standard_normal((3, K)), np.zeros(K)
     P = forward_pass(X, [W], [b], identity, softmax)[-1]
     np.testing.assert_allclose(P.sum(axis=1), 1.0)
+
+
+def test_bias_softmax_rounds_the_net_input_to_its_dtype_first():
+    # float32 net input, float64 bias: NumPy's Z += b rounds each sum to float32
+    # before the row maximum is taken; so must the kernel
+    rng = np.random.default_rng(5)
+    Z = (5 * rng.standard_normal((200, 10))).astype(np.float32)
+    b = rng.standard_normal(10)
+    expected = Z.copy()
+    expected += b
+    softmax(expected)
+    got = compiled_layers.bias_softmax(Z.copy(), b)
+    np.testing.assert_array_equal(_bits(got), _bits(expected))
+
+
+def test_forward_pass_takes_the_compiled_layers(monkeypatch):
+    from skann._math.backprop import forward_pass
+
+    calls = []
+
+    def spy(name):
+        kernel = getattr(compiled_layers, name)
+
+        def called(*args):
+            calls.append(name)
+            return kernel(*args)
+
+        monkeypatch.setattr(compiled_layers, name, called)
+
+    spy("bias_relu")
+    spy("bias_softmax")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((8, 5))
+    W = [rng.standard_normal((5, 4)), rng.standard_normal((4, 3))]
+    b = [np.zeros(4), np.zeros(3)]
+    forward_pass(X, W, b, relu, softmax)
+    assert calls == ["bias_relu", "bias_softmax"]

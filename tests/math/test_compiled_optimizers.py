@@ -51,15 +51,20 @@ def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale, 
     l2_scale = number(l2_scale)
     rng = np.random.default_rng(0)
     start = rng.standard_normal(SIZE).astype(dtype)
+    # an infinite weight: without a penalty its update must not see 0 * inf = NaN
+    start[3] = np.inf
     theta = {True: start.copy(), False: start.copy()}
     optimizers = {c: _optimizer(kind, dtype, c, number) for c in (True, False)}
     assert optimizers[True].compiled and not optimizers[False].compiled
     for _ in range(5):
         gradient = rng.standard_normal(SIZE).astype(dtype)
         for compiled, optimizer in optimizers.items():
-            # the step uses its gradient as work space: each gets its own copy
-            optimizer.step(theta[compiled], gradient.copy(), N_WEIGHTS, l2_scale)
+            # the step uses its gradient as work space: each gets its own copy;
+            # with a penalty the infinite weight turns NaN in both (inf / inf)
+            with np.errstate(invalid="ignore"):
+                optimizer.step(theta[compiled], gradient.copy(), N_WEIGHTS, l2_scale)
     np.testing.assert_array_equal(theta[True], theta[False])
+    assert np.isnan(theta[True][3]) == bool(l2_scale)
     assert theta[True].dtype == dtype
 
 
