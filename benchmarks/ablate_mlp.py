@@ -20,6 +20,17 @@ The parts are switched off by replacing skann's private functions for the run;
 the models trained that way are wrong on purpose, only their times matter. The
 runs alternate ``--repeat`` times and the fastest epoch of each kind is kept.
 
+Then three floors, each timed alone for one epoch's worth of batches (fastest of
+``--repeat``):
+
+- ``Adam step alone``: the optimiser's step on a parameter vector the size of the
+  network's, its data in cache between steps (with numba: the compiled pass,
+  bound by its square roots and divisions);
+- ``gather alone``: ``np.take`` of each batch's shuffled rows of ``X``;
+- ``per-batch overhead``: the epoch of the same estimator on 8 features with
+  hidden layers (4, 4), whose arithmetic is negligible: what Python and NumPy's
+  per-call costs add to every batch.
+
 Usage::
 
     python benchmarks/ablate_mlp.py                    # float32, 60 000 samples
@@ -27,16 +38,19 @@ Usage::
 """
 
 import argparse
+import time
 import warnings
 
 import numpy as np
 from bench_mlp import _mlp_params, make_data
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 import skann._math.optimizers as optimizers
 import skann._mlp_batches as batches
 from skann import BackpropMLPClassifier
 from skann._math import compiled_layers, compiled_optimizers
+from skann._math.backprop import ParameterLayout
 
 ABLATIONS = (
     "full epoch",
@@ -119,6 +133,66 @@ def run(dtype="float32", n_samples=60_000, epochs=4, repeat=2):
     return best
 
 
+def floors(dtype="float32", n_samples=60_000, repeat=2):
+    """Seconds per epoch of the parts that remain with everything else removed.
+
+    Parameters
+    ----------
+    dtype : str, default="float32"
+        Of the data and the parameters.
+    n_samples : int, default=60_000
+        Before the 80/20 split.
+    repeat : int, default=2
+        Timings of each floor; the fastest is kept.
+
+    Returns
+    -------
+    seconds : dict
+        ``"Adam step alone"``, ``"gather alone"`` (per epoch) and
+        ``"per-batch overhead"`` (per batch).
+    """
+    X, _, y, _ = make_data(n_samples)
+    X = np.ascontiguousarray(X, dtype=dtype)
+    n, batch = X.shape[0], 256
+    batches = range(0, n, batch)
+    layout = ParameterLayout([X.shape[1], 256, 128, int(y.max()) + 1])
+    rng = np.random.default_rng(0)
+    theta = rng.standard_normal(layout.size).astype(dtype)
+    gradient = rng.standard_normal(layout.size).astype(dtype)
+    adam = optimizers.Adam(
+        layout.size, dtype, optimizers.LearningRateSchedule("constant", 1e-3)
+    )
+    X_batch = np.empty((batch, X.shape[1]), dtype)
+    tiny = BackpropMLPClassifier(
+        hidden_layer_sizes=(4, 4), max_iter=3, tol=0, random_state=0, batch_size=batch
+    )
+    X_tiny = rng.standard_normal((n, 8)).astype(dtype)
+    best = dict.fromkeys(
+        ["Adam step alone", "gather alone", "per-batch overhead"], np.inf
+    )
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in batches:
+            # (the NumPy step adds the L2 term into ``gradient``: its values drift,
+            # which does not change the time)
+            adam.step(theta, gradient, layout.n_weights, 1e-4 / batch)
+        best["Adam step alone"] = min(
+            best["Adam step alone"], time.perf_counter() - start
+        )
+        order = rng.permutation(n)
+        start = time.perf_counter()
+        for first in batches:
+            rows = order[first : first + batch]
+            X.take(rows, axis=0, out=X_batch[: len(rows)], mode="clip")
+        best["gather alone"] = min(best["gather alone"], time.perf_counter() - start)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = clone(tiny).fit(X_tiny, y)
+        per_batch = float(model.history_["seconds"].min()) / len(batches)
+        best["per-batch overhead"] = min(best["per-batch overhead"], per_batch)
+    return best
+
+
 def main(argv=None):
     """Run the ablation and print one line per part."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -132,6 +206,11 @@ def main(argv=None):
     for name, seconds in best.items():
         part = 1e3 * (full - seconds)
         print(f"{name:20s} {seconds:.4f} s/epoch  part: {part:6.1f} ms")
+    alone = floors(args.dtype, args.n_samples, args.repeat)
+    for name in ("Adam step alone", "gather alone"):
+        print(f"{name:20s} {1e3 * alone[name]:.1f} ms/epoch")
+    overhead = alone["per-batch overhead"]
+    print(f"{'per-batch overhead':20s} {1e6 * overhead:.1f} us/batch")
 
 
 if __name__ == "__main__":
