@@ -37,6 +37,25 @@ def _targets(y, K, multinomial):
     return np.where(y[:, None] == np.arange(K), np.int8(1), np.int8(-1))
 
 
+def _problem(K, multinomial, weighted, dtype, flip_y=0.01):
+    """Data, the rule's targets, the number of neurons and the sample weights."""
+    X, y = make_classification(
+        300,
+        7,
+        n_informative=5,
+        n_classes=K,
+        n_clusters_per_class=1,
+        flip_y=flip_y,
+        random_state=K,
+    )
+    T = _targets(y, K, multinomial)
+    S = 1 if K == 2 and not multinomial else K
+    rng = np.random.RandomState(0)
+    # integer weights (repetitions) for binary cases, fractional ones for others
+    sw = rng.randint(1, 4, size=len(y)) * (1.0 if K == 2 else 0.7)
+    return X.astype(dtype), y, T, S, sw if weighted else None
+
+
 CASES = [
     # classes, multinomial, margin, weighted, average_start, fit_intercept, dtype
     (2, False, 0.0, False, None, True, np.float64),
@@ -56,16 +75,7 @@ CASES = [
 def test_compiled_epochs_equal_numpy_epochs(
     K, multinomial, margin, weighted, average_start, fit_intercept, dtype
 ):
-    X, y = make_classification(
-        300, 7, n_informative=5, n_classes=K, n_clusters_per_class=1, random_state=K
-    )
-    X = X.astype(dtype)
-    T = _targets(y, K, multinomial)
-    S = 1 if K == 2 and not multinomial else K
-    rng = np.random.RandomState(0)
-    # integer weights (repetitions) for some cases, fractional ones for others
-    sw = rng.randint(1, 4, size=len(y)) * (1.0 if K == 2 else 0.7)
-    sw = sw if weighted else None
+    X, y, T, S, sw = _problem(K, multinomial, weighted, dtype)
     settings = RuleSettings(
         eta=1.0 if fit_intercept else 0.3,
         tau=margin,
@@ -122,22 +132,7 @@ POCKET_CASES = [
 def test_compiled_pocket_equals_numpy_pocket(
     K, multinomial, margin, weighted, fit_intercept, dtype
 ):
-    X, y = make_classification(
-        300,
-        7,
-        n_informative=5,
-        n_classes=K,
-        n_clusters_per_class=1,
-        flip_y=0.2,
-        random_state=K,
-    )
-    X = X.astype(dtype)
-    T = _targets(y, K, multinomial)
-    S = 1 if K == 2 and not multinomial else K
-    rng = np.random.RandomState(0)
-    # integer weights (repetitions) for binary cases, fractional ones for others
-    sw = rng.randint(1, 4, size=len(y)) * (1.0 if K == 2 else 0.7)
-    sw = sw if weighted else None
+    X, y, T, S, sw = _problem(K, multinomial, weighted, dtype, flip_y=0.2)
     rows = np.flatnonzero(np.arange(len(y)) % 10 != 0)  # as if some were held out
     orders = [np.random.RandomState(e).permutation(rows) for e in range(3)]
     settings = RuleSettings(
