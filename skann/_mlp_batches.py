@@ -11,10 +11,11 @@ from scipy import sparse
 from sklearn.utils import gen_batches
 
 from skann._engine import row_hashes
-from skann._math.activations import OUTPUT_ACTIVATIONS
-from skann._math.backprop import backward_pass, forward_pass
+from skann._math import compiled_layers
+from skann._math.activations import OUTPUT_ACTIVATIONS, softmax
+from skann._math.backprop import backpropagate, backward_pass, forward_pass
 from skann._math.dropout import dropout_masks
-from skann._math.losses import LOSSES, l2_penalty
+from skann._math.losses import LOSSES, l2_penalty, true_class_log_loss
 
 
 class BatchTrainer:
@@ -45,6 +46,10 @@ class BatchTrainer:
         self.dense = not sparse.issparse(X)
         self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
         self.Y_batch = np.empty((batch_size, units[-1]), dtype)
+        # A softmax output's loss and error read one class index per row, not a
+        # one-hot row (compiled_layers.softmax_output_error, the same result).
+        self.labels = _class_indices(Y) if _fused_output(run, Y) else None
+        self.label_batch = np.empty(batch_size, np.intp)
         self.layer_out = [np.empty((batch_size, u), dtype) for u in units[1:]]
         self.deltas = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
         self._views = {}
@@ -110,15 +115,21 @@ class BatchTrainer:
         weight = m if swb is None else swb.sum()
         if weight == 0:
             return 0.0  # only zero-weight samples: nothing to learn from
+        labels = self.labels
         if isinstance(rows, slice):
             Xb, Yb = self.X[rows], self.Y[rows]
+            if labels is not None:
+                labels = labels[rows]
         else:
             Xb = (
                 self.X.take(rows, axis=0, out=self.X_batch[:m], mode="clip")
                 if self.dense
                 else self.X[rows]
             )
-            Yb = self.Y.take(rows, axis=0, out=self.Y_batch[:m], mode="clip")
+            if labels is None:
+                Yb = self.Y.take(rows, axis=0, out=self.Y_batch[:m], mode="clip")
+            else:
+                labels = labels.take(rows, out=self.label_batch[:m], mode="clip")
         masks = kept = None
         if self.dropout:
             masks = dropout_masks(
@@ -144,25 +155,59 @@ class BatchTrainer:
             kept=kept,
             keep_net_input=self.hidden.from_net_input,
         )
-        loss = self.loss(Yb, activations[-1], swb) + l2_penalty(
-            weights, self.alpha, weight
-        )
         # The L2 term of the gradient is added by the optimiser's update, in the
         # same pass over memory as the step.
-        backward_pass(
-            activations,
-            Yb,
-            coefs,
-            self.hidden.derivative,
-            0.0,
-            self.coef_grads,
-            self.intercept_grads,
-            swb,
-            deltas=deltas,
-            masks=masks,
-            kept=kept,
-        )
+        if labels is None:
+            loss = self.loss(Yb, activations[-1], swb)
+            backward_pass(
+                activations,
+                Yb,
+                coefs,
+                self.hidden.derivative,
+                0.0,
+                self.coef_grads,
+                self.intercept_grads,
+                swb,
+                deltas=deltas,
+                masks=masks,
+                kept=kept,
+            )
+        else:
+            p_true = compiled_layers.softmax_output_error(
+                activations[-1], labels, swb, weight, self.intercept_grads[-1]
+            )
+            loss = true_class_log_loss(p_true, swb)
+            backpropagate(
+                activations,
+                coefs,
+                self.hidden.derivative,
+                0.0,
+                weight,
+                self.coef_grads,
+                self.intercept_grads,
+                deltas,
+                masks=masks,
+                kept=kept,
+            )
+        loss += l2_penalty(weights, self.alpha, weight)
         run.optimizer.step(
             run.theta, self.gradient, run.layout.n_weights, self.alpha / weight
         )
         return loss * m
+
+
+def _fused_output(run, Y):
+    """Whether the output layer's loss and error may run as one compiled pass:
+    a softmax output, numba, and one-hot targets."""
+    return (
+        compiled_layers.AVAILABLE
+        and OUTPUT_ACTIVATIONS[run.out_activation] is softmax
+        and Y.ndim == 2
+        and bool(np.all((Y == 0) | (Y == 1)))
+        and bool(np.all(Y.sum(axis=1) == 1))
+    )
+
+
+def _class_indices(Y):
+    """The column of each one-hot row's 1."""
+    return np.ascontiguousarray(Y.argmax(axis=1), dtype=np.intp)

@@ -10,7 +10,6 @@ All weights and biases live in one flat vector (:class:`ParameterLayout`): the
 optimisers update it with one vector operation and L-BFGS reads it as it is.
 """
 
-import functools
 import itertools
 
 import numpy as np
@@ -114,29 +113,19 @@ class ParameterLayout:
 def _fused_relu(function, A, B=None):
     """Whether a relu layer's element-wise step on ``A`` (and ``B``) may run as one
     compiled pass (:mod:`skann._math.compiled_layers`, the same result bit for
-    bit)."""
+    bit). The backward step also sums the delta's columns, in NumPy's order for
+    two columns or more."""
     return (
         compiled_layers.AVAILABLE
         and (function is relu or function is relu_derivative)
         and A.flags.c_contiguous
-        and (B is None or B.flags.c_contiguous)
+        and (B is None or (B.flags.c_contiguous and B.shape[1] > 1))
     )
 
 
-def _ones(n, dtype):
-    """A vector of ``n`` ones: ``1^T delta`` sums a delta's columns.
-
-    Batch-sized vectors are made once and kept (read-only); a full-data vector
-    (L-BFGS) is made per call rather than kept for the life of the process.
-    """
-    return _batch_ones(n, dtype) if n <= 65_536 else np.ones(n, dtype=dtype)
-
-
-@functools.lru_cache(maxsize=8)
-def _batch_ones(n, dtype):
-    ones = np.ones(n, dtype=dtype)
-    ones.flags.writeable = False
-    return ones
+def _column_sums(delta, out):
+    """``1^T delta``, a layer's bias gradient: the sum of the delta's rows."""
+    return np.add.reduce(delta, axis=0, out=out)
 
 
 def _fused_softmax(function, Z):
@@ -298,11 +287,69 @@ def backward_pass(
     coef_grads, intercept_grads : list of ndarray
     """
     A_out = activations[-1]
-    n = A_out.shape[0]
-    total = n if sample_weight is None else sample_weight.sum()
+    total = A_out.shape[0] if sample_weight is None else sample_weight.sum()
     delta = output_error(A_out, Y, sample_weight, out=A_out)
     delta /= total
-    ones = _ones(n, A_out.dtype)
+    _column_sums(delta, intercept_grads[-1])
+    return backpropagate(
+        activations,
+        coefs,
+        hidden_derivative,
+        alpha,
+        total,
+        coef_grads,
+        intercept_grads,
+        deltas,
+        masks=masks,
+        kept=kept,
+    )
+
+
+def backpropagate(
+    activations,
+    coefs,
+    hidden_derivative,
+    alpha,
+    total,
+    coef_grads,
+    intercept_grads,
+    deltas=None,
+    *,
+    masks=None,
+    kept=None,
+):
+    """The δ recursion of :func:`backward_pass`, from a given output delta down.
+
+    Parameters
+    ----------
+    activations : list of ndarray
+        ``[A_0, ..., A_{L-1}, delta_L]``: the forward pass's activations with the
+        output layer's ``delta_L`` (divided by ``total``) in place of ``A_L``.
+    coefs : list of ndarray
+        ``W_l``.
+    hidden_derivative : callable
+        ``g'`` of the hidden layers, multiplied into a delta in place.
+    alpha : float
+        L2 penalty strength.
+    total : float
+        ``n``, the total sample weight of the rows.
+    coef_grads, intercept_grads : list of ndarray
+        Buffers shaped like ``coefs`` and the biases, overwritten with the
+        gradients; ``intercept_grads[-1]`` already holds ``1^T delta_L``.
+    deltas : list of ndarray, default=None
+        Buffers of shape (n, fan_out) for the hidden layers' deltas; allocated when
+        None.
+    masks : list of ndarray, default=None
+        The dropout masks the forward pass used.
+    kept : list of ndarray, default=None
+        What :func:`forward_pass` kept for the derivatives; when None the
+        derivatives read the activations.
+
+    Returns
+    -------
+    coef_grads, intercept_grads : list of ndarray
+    """
+    delta = activations[-1]
     for layer in range(len(coefs) - 1, -1, -1):
         A_in = activations[layer]
         if layer == 0 and sparse.issparse(A_in):  # only the input may be sparse
@@ -311,17 +358,19 @@ def backward_pass(
             np.matmul(A_in.T, delta, out=coef_grads[layer])
         if alpha:
             coef_grads[layer] += (alpha / total) * coefs[layer]
-        np.matmul(ones, delta, out=intercept_grads[layer])
         if layer > 0:
             out = None if deltas is None else deltas[layer - 1]
             source = A_in if kept is None else kept[layer - 1]
+            mask = None if masks is None else masks[layer - 1]
             delta = np.matmul(delta, coefs[layer].T, out=out)
-            if _fused_relu(hidden_derivative, delta, source):
-                delta = compiled_layers.relu_backward(source, delta)
-            else:
-                delta = hidden_derivative(source, delta)
-            if masks is not None and masks[layer - 1] is not None:
-                delta *= masks[layer - 1]
+            if mask is None and _fused_relu(hidden_derivative, source, delta):
+                # g'(Z) and the bias gradient 1^T delta in one pass
+                compiled_layers.relu_backward(source, delta, intercept_grads[layer - 1])
+                continue
+            delta = hidden_derivative(source, delta)
+            if mask is not None:
+                delta *= mask
+            _column_sums(delta, intercept_grads[layer - 1])
     return coef_grads, intercept_grads
 
 

@@ -2,11 +2,12 @@
 
 In :func:`skann._math.backprop.forward_pass` a relu layer adds its bias and takes
 ``max(Z, 0)``; in :func:`skann._math.backprop.backward_pass` its delta is
-multiplied by ``A > 0``. With NumPy each is two or three passes over the
-activations (and a temporary boolean array); with the ``skann[numba]`` extra the
-kernels here do each in one pass, with the same operations in the same order, so
-the results are bit for bit those of :func:`skann._math.activations.relu` and
-:func:`skann._math.activations.relu_derivative` (NaN and signed zeros included).
+multiplied by ``A > 0`` and summed over the rows (the bias gradient). With NumPy
+each is two or three passes over the activations (and a temporary boolean array);
+with the ``skann[numba]`` extra the kernels here do each in one pass, with the
+same operations in the same order, so the results are bit for bit those of
+:func:`skann._math.activations.relu`, :func:`skann._math.activations.relu_derivative`
+and ``delta.sum(axis=0)`` (NaN and signed zeros included).
 
 The softmax output layer's row maximum and row sum are NumPy reductions along
 short rows, which cost NumPy more per call than the exponentials themselves;
@@ -40,10 +41,14 @@ def _bias_relu(Z, b):
             Z[i, j] = z if (z > 0 or z != z) else 0.0
 
 
-def _relu_backward(A, delta):
+def _relu_backward(A, delta, sums):
+    for j in range(sums.shape[0]):
+        sums[j] = 0.0  # NumPy's sum starts from +0.0 (a column of -0.0 sums to +0.0)
     for i in range(A.shape[0]):
         for j in range(A.shape[1]):
             delta[i, j] = delta[i, j] * (1.0 if A[i, j] > 0 else 0.0)
+            # read back: the sum runs in delta's dtype, as NumPy's does
+            sums[j] += delta[i, j]
 
 
 def _shift_by_row_max(Z, b):
@@ -101,6 +106,27 @@ def _divide_by_row_sum(E):
             E[i, j] = E[i, j] / total
 
 
+def _softmax_error(P, labels, sw, weighted, total, one, zero, low, high, p_true, sums):
+    for j in range(sums.shape[0]):
+        sums[j] = 0.0
+    for i in range(P.shape[0]):
+        y = labels[i]
+        # np.minimum(np.maximum(p, low), high): a NaN stays NaN
+        p = P[i, y]
+        if p < low:
+            p = low
+        if p > high:
+            p = high
+        p_true[i] = p
+        for j in range(P.shape[1]):
+            # each step stored, so each rounds to P's dtype as NumPy's does
+            P[i, j] = P[i, j] - (one if j == y else zero)
+            if weighted:
+                P[i, j] = P[i, j] * sw[i]
+            P[i, j] = P[i, j] / total
+            sums[j] += P[i, j]
+
+
 if AVAILABLE:
     _FLAGS = {"cache": True, "error_model": "numpy", "nogil": True}
     _bias_relu = njit(**_FLAGS)(_bias_relu)
@@ -108,6 +134,7 @@ if AVAILABLE:
     _shift_by_row_max = njit(**_FLAGS)(_shift_by_row_max)
     _pairwise_row_sum = njit(inline="always", **_FLAGS)(_pairwise_row_sum)
     _divide_by_row_sum = njit(**_FLAGS)(_divide_by_row_sum)
+    _softmax_error = njit(**_FLAGS)(_softmax_error)
 
 
 def bias_relu(Z, b):
@@ -129,21 +156,28 @@ def bias_relu(Z, b):
     return Z
 
 
-def relu_backward(A, delta):
-    """``delta <- delta * (A > 0)`` in place, in one pass.
+def relu_backward(A, delta, column_sums):
+    """``delta <- delta * (A > 0)`` in place, and its column sums, in one pass.
+
+    The column sums are the layer's bias gradient ``1^T delta``, added row after
+    row in NumPy's order for ``delta.sum(axis=0)`` on a C-contiguous array of at
+    least two columns (with one column NumPy sums pairwise), so both results are
+    bit for bit NumPy's.
 
     Parameters
     ----------
-    A : ndarray of shape (n, units)
+    A : ndarray of shape (n, units), C-contiguous
         The layer's output.
-    delta : ndarray of shape (n, units)
+    delta : ndarray of shape (n, units), C-contiguous, ``units >= 2``
         Back-propagated error; overwritten.
+    column_sums : ndarray of shape (units,)
+        Overwritten with ``delta.sum(axis=0)`` of the new ``delta``.
 
     Returns
     -------
     delta : ndarray
     """
-    _relu_backward(A, delta)
+    _relu_backward(A, delta, column_sums)
     return delta
 
 
@@ -174,3 +208,51 @@ def bias_softmax(Z, b):
     np.exp(Z, out=Z)
     _divide_by_row_sum(Z)
     return Z
+
+
+def softmax_output_error(P, labels, sample_weight, total, column_sums):
+    """The softmax output layer's error and what its loss reads, in one pass.
+
+    With ``Y`` the one-hot rows of ``labels``: ``P <- (P - Y) * w / n`` in place
+    (:func:`skann._math.losses.output_error` divided by the total weight ``n``, as
+    :func:`skann._math.backprop.backward_pass` computes it), its column sums (the
+    output bias gradient) and each row's true-class probability clipped as
+    :func:`skann._math.losses.log_loss` clips it. The same operations in the same
+    order as that NumPy code, so the same results bit for bit.
+
+    Parameters
+    ----------
+    P : ndarray of shape (n, K), C-contiguous
+        Class probabilities of the batch; overwritten with ``delta_L``.
+    labels : ndarray of int of shape (n,)
+        Each row's class index, ``0 <= labels[i] < K``.
+    sample_weight : ndarray of shape (n,) or None
+        Weights of the rows, of ``P``'s dtype.
+    total : float
+        ``n``, the total sample weight.
+    column_sums : ndarray of shape (K,)
+        Overwritten with ``1^T delta_L``.
+
+    Returns
+    -------
+    p_true : ndarray of shape (n,)
+        ``P[i, labels[i]]`` before the update, clipped to ``[eps, 1 - eps]``.
+    """
+    cast = P.dtype.type
+    eps = np.finfo(P.dtype).eps
+    p_true = np.empty(P.shape[0], P.dtype)
+    weighted = sample_weight is not None
+    _softmax_error(
+        P,
+        labels,
+        sample_weight if weighted else p_true,  # unread placeholder of one type
+        weighted,
+        cast(total),
+        cast(1),
+        cast(0),
+        eps,
+        cast(1 - eps),
+        p_true,
+        column_sums,
+    )
+    return p_true

@@ -49,7 +49,25 @@ def log_loss(Y, P, sample_weight=None):
     # products are 0) costs one logarithm per sample instead of one per class.
     p_true = np.einsum("ij,ij->i", Y, P)
     np.minimum(np.maximum(p_true, eps, out=p_true), 1 - eps, out=p_true)  # clip
-    return float(-_weighted_mean(np.log(p_true), sample_weight))
+    return true_class_log_loss(p_true, sample_weight)
+
+
+def true_class_log_loss(p_true, sample_weight=None):
+    """:func:`log_loss` from each sample's clipped true-class probability.
+
+    Parameters
+    ----------
+    p_true : ndarray of shape (n_samples,)
+        ``p_i``, clipped to ``[eps, 1 - eps]``; overwritten with its logarithm.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Weights of the samples in the mean.
+
+    Returns
+    -------
+    loss : float
+        ``-mean_i log p_i``.
+    """
+    return float(-_weighted_mean(np.log(p_true, out=p_true), sample_weight))
 
 
 def binary_log_loss(Y, P, sample_weight=None):

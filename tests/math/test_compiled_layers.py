@@ -37,15 +37,23 @@ def test_bias_relu_equals_numpy_bit_for_bit(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_relu_backward_equals_numpy_bit_for_bit(dtype):
+@pytest.mark.parametrize("shape", [(64, 33), (1, 2), (3, 2), (256, 10), (300, 257)])
+def test_relu_backward_equals_numpy_bit_for_bit(dtype, shape):
+    # delta * (A > 0) and its column sums, NumPy's delta.sum(axis=0)
     rng = np.random.default_rng(1)
-    A = np.maximum(rng.standard_normal((64, 33)), 0).astype(dtype)
-    delta = rng.standard_normal((64, 33)).astype(dtype)
-    delta[0, :3] = [np.nan, -1.0, 2.0]
-    A[0, :3] = [0.0, 0.0, 1.0]
+    A = np.maximum(rng.standard_normal(shape), 0).astype(dtype)
+    scales = rng.choice([1e-4, 1.0, 1e4], size=shape)
+    delta = (rng.standard_normal(shape) * scales).astype(dtype)
+    delta[0, :2] = [np.nan, -1.0]
+    A[0, :2] = [0.0, 0.0]
+    A[:, 1] = 0.0  # a column of -0.0 and +0.0 sums to +0.0, as in NumPy
     expected = relu_derivative(A, delta.copy())
-    got = compiled_layers.relu_backward(A, delta.copy())
+    expected_sums = expected.sum(axis=0)
+    sums = np.full(shape[1], 7.0, dtype)  # overwritten, not added to
+    got = compiled_layers.relu_backward(A, delta.copy(), sums)
     np.testing.assert_array_equal(_bits(got), _bits(expected))
+    np.testing.assert_array_equal(_bits(sums), _bits(expected_sums))
+    assert np.isnan(sums[0]) and np.signbit(sums[1]) == np.signbit(expected_sums[1])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -122,3 +130,38 @@ def test_forward_pass_takes_the_compiled_layers(monkeypatch):
     b = [np.zeros(4), np.zeros(3)]
     forward_pass(X, W, b, relu, softmax)
     assert calls == ["bias_relu", "bias_softmax"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_softmax_output_error_equals_numpy_bit_for_bit(dtype, weighted):
+    # What backward_pass and log_loss compute from the one-hot rows of the labels
+    from skann._math.losses import output_error
+
+    rng = np.random.default_rng(2)
+    n, K = 300, 10
+    P = softmax(5 * rng.standard_normal((n, K))).astype(dtype)
+    labels = rng.integers(0, K, n)
+    P[0] = np.nan  # a NaN row (its loss and error stay NaN)
+    P[1] = 0.0
+    P[1, labels[1]] = 1.0  # certain and right: clipped to 1 - eps
+    P[2] = 1.0 / (K - 1)
+    P[2, labels[2]] = 0.0  # certain and wrong: clipped to eps
+    Y = np.eye(K, dtype=dtype)[labels]
+    sw = rng.uniform(0, 3, n).astype(dtype) if weighted else None
+    total = n if sw is None else sw.sum()
+    eps = np.finfo(dtype).eps
+
+    expected = output_error(P.copy(), Y, sw)
+    expected /= total
+    expected_p = np.einsum("ij,ij->i", Y, P)
+    np.minimum(np.maximum(expected_p, eps), 1 - eps, out=expected_p)
+
+    sums = np.empty(K, dtype)
+    got = P.copy()
+    p_true = compiled_layers.softmax_output_error(got, labels, sw, total, sums)
+    np.testing.assert_array_equal(_bits(got), _bits(expected))
+    np.testing.assert_array_equal(_bits(sums), _bits(expected.sum(axis=0)))
+    np.testing.assert_array_equal(_bits(p_true), _bits(expected_p))
+    assert np.isnan(p_true[0]) and np.isnan(sums).all()
+    assert p_true[1] == dtype(1 - eps) and p_true[2] == eps

@@ -71,9 +71,13 @@ def test_compiled_update_equals_numpy_update_bit_for_bit(dtype, kind, l2_scale, 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
-def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypatch):
-    # relu (the default activation) and the softmax output (10 classes) run their
-    # compiled layer steps too
+@pytest.mark.parametrize("weighted", [False, True])
+def test_estimator_learns_the_same_weights_without_numba(
+    dtype, solver, weighted, monkeypatch
+):
+    # relu (the default activation) and the softmax output (10 classes, its loss
+    # and error from class indices) run their compiled layer steps too; with
+    # weights the output error scales each row
     from sklearn.datasets import load_digits
 
     from skann import BackpropMLPClassifier
@@ -86,11 +90,13 @@ def test_estimator_learns_the_same_weights_without_numba(dtype, solver, monkeypa
         alpha=1e-3,
         max_iter=3,
         random_state=0,
+        class_weight="balanced" if weighted else None,
     )
-    compiled = BackpropMLPClassifier(**params).fit(X, y)
+    sw = np.random.default_rng(0).uniform(0, 3, len(y)) if weighted else None
+    compiled = BackpropMLPClassifier(**params).fit(X, y, sample_weight=sw)
     monkeypatch.setattr(compiled_optimizers, "AVAILABLE", False)
     monkeypatch.setattr(compiled_layers, "AVAILABLE", False)
-    reference = BackpropMLPClassifier(**params).fit(X, y)
+    reference = BackpropMLPClassifier(**params).fit(X, y, sample_weight=sw)
     assert not reference._optimizer.compiled and compiled._optimizer.compiled
     for ours, theirs in zip(
         compiled.coefs_ + compiled.intercepts_,
