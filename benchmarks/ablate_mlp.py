@@ -7,8 +7,9 @@ the full epoch:
 
 - ``no optimiser step``: the Adam update does nothing (the weights stay put, so the
   forward and backward passes see the same weights every batch);
-- ``no L2 penalty sum``: the penalty's sum of squares in the loss is skipped;
-- ``no loss``: the batch's cross-entropy is not computed;
+- ``no loss``: the batch's cross-entropy is not computed (with numba, only its
+  logarithms and mean: the true-class probabilities come out of the output
+  error's pass; the L2 penalty's sum of squares comes out of the optimiser's);
 - ``no gather``: ``shuffle=False``, so each batch is a contiguous slice of ``X``
   instead of rows gathered from all over it;
 - ``NumPy optimiser step`` and ``NumPy layer steps``: the optional numba kernels
@@ -55,7 +56,6 @@ from skann._math.backprop import ParameterLayout
 ABLATIONS = (
     "full epoch",
     "no optimiser step",
-    "no L2 penalty sum",
     "no loss",
     "no gather",
     "NumPy optimiser step",
@@ -72,9 +72,7 @@ def _switched_off(name):
         setattr(owner, attribute, value)
 
     if name == "no optimiser step":
-        patch(optimizers.Adam, "step", lambda *args: None)
-    elif name == "no L2 penalty sum":
-        patch(batches, "l2_penalty", lambda *args: 0.0)
+        patch(optimizers.Adam, "step", lambda *args: 0.0)
     elif name == "NumPy optimiser step":
         patch(compiled_optimizers, "AVAILABLE", False)
     elif name == "NumPy layer steps":
@@ -87,6 +85,7 @@ def _switched_off(name):
             self.loss = lambda Y, P, sw: 0.0
 
         patch(batches.BatchTrainer, "__init__", without_loss)
+        patch(batches, "true_class_log_loss", lambda p_true, sw: 0.0)
 
     def undo():
         for owner, attribute, value in reversed(saved):
