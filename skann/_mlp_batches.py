@@ -50,11 +50,13 @@ class BatchTrainer:
         self.units = units = run.layout.layer_units
         self.dense = not sparse.issparse(X)
         self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
-        self.Y_batch = np.empty((batch_size, units[-1]), dtype)
         # A softmax output's loss and error read one class index per row, not a
         # one-hot row (compiled_layers.softmax_output_error, the same result).
         self.labels = _class_indices(Y) if _fused_output(run, Y) else None
-        self.label_batch = np.empty(batch_size, np.intp)
+        if self.labels is None:
+            self.Y_batch = np.empty((batch_size, units[-1]), dtype)
+        else:
+            self.label_batch = np.empty(batch_size, np.intp)
         self.layer_out = [np.empty((batch_size, u), dtype) for u in units[1:]]
         self.deltas = [np.empty((batch_size, u), dtype) for u in units[1:-1]]
         self._views = {}

@@ -363,13 +363,15 @@ def backpropagate(
             source = A_in if kept is None else kept[layer - 1]
             mask = None if masks is None else masks[layer - 1]
             delta = np.matmul(delta, coefs[layer].T, out=out)
-            if mask is None and _fused_relu(hidden_derivative, source, delta):
+            if _fused_relu(hidden_derivative, source, delta):
                 # g'(Z) and the bias gradient 1^T delta in one pass
                 compiled_layers.relu_backward(source, delta, intercept_grads[layer - 1])
-                continue
-            delta = hidden_derivative(source, delta)
+                if mask is None:
+                    continue
+            else:
+                delta = hidden_derivative(source, delta)
             if mask is not None:
-                delta *= mask
+                delta *= mask  # (then the bias gradient is summed again)
             _column_sums(delta, intercept_grads[layer - 1])
     return coef_grads, intercept_grads
 

@@ -99,12 +99,14 @@ def test_step_returns_the_squares_of_the_updated_weights(dtype, kind, n_weights)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("solver", ["adam", "sgd"])
 @pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("dropout", [0.0, 0.2])
 def test_estimator_learns_the_same_weights_without_numba(
-    dtype, solver, weighted, monkeypatch
+    dtype, solver, weighted, dropout, monkeypatch
 ):
     # relu (the default activation) and the softmax output (10 classes, its loss
     # and error from class indices) run their compiled layer steps too; with
-    # weights the output error scales each row
+    # weights the output error scales each row; with dropout the masked deltas'
+    # bias gradients are summed after the mask
     from sklearn.datasets import load_digits
 
     from skann import BackpropMLPClassifier
@@ -118,6 +120,7 @@ def test_estimator_learns_the_same_weights_without_numba(
         max_iter=3,
         random_state=0,
         class_weight="balanced" if weighted else None,
+        dropout=dropout,
     )
     sw = np.random.default_rng(0).uniform(0, 3, len(y)) if weighted else None
     compiled = BackpropMLPClassifier(**params).fit(X, y, sample_weight=sw)
