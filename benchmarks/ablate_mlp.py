@@ -7,9 +7,10 @@ the full epoch:
 
 - ``no optimiser step``: the Adam update does nothing (the weights stay put, so the
   forward and backward passes see the same weights every batch);
+- ``no L2 penalty sum``: the penalty's sum of squares in the loss is skipped;
 - ``no loss``: the batch's cross-entropy is not computed (with numba, only its
   logarithms and mean: the true-class probabilities come out of the output
-  error's pass; the L2 penalty's sum of squares comes out of the optimiser's);
+  error's pass);
 - ``no gather``: ``shuffle=False``, so each batch is a contiguous slice of ``X``
   instead of rows gathered from all over it;
 - ``NumPy optimiser step`` and ``NumPy layer steps``: the optional numba kernels
@@ -56,6 +57,7 @@ from skann._math.backprop import ParameterLayout
 ABLATIONS = (
     "full epoch",
     "no optimiser step",
+    "no L2 penalty sum",
     "no loss",
     "no gather",
     "NumPy optimiser step",
@@ -72,7 +74,9 @@ def _switched_off(name):
         setattr(owner, attribute, value)
 
     if name == "no optimiser step":
-        patch(optimizers.Adam, "step", lambda *args: 0.0)
+        patch(optimizers.Adam, "step", lambda *args: None)
+    elif name == "no L2 penalty sum":
+        patch(batches, "l2_penalty", lambda *args: 0.0)
     elif name == "NumPy optimiser step":
         patch(compiled_optimizers, "AVAILABLE", False)
     elif name == "NumPy layer steps":

@@ -15,12 +15,7 @@ from skann._math import compiled_layers
 from skann._math.activations import OUTPUT_ACTIVATIONS, softmax
 from skann._math.backprop import backpropagate, backward_pass, forward_pass
 from skann._math.dropout import dropout_masks
-from skann._math.losses import (
-    LOSSES,
-    l2_penalty,
-    squared_norm,
-    true_class_log_loss,
-)
+from skann._math.losses import LOSSES, l2_penalty, true_class_log_loss
 
 
 class BatchTrainer:
@@ -88,13 +83,10 @@ class BatchTrainer:
             Sum over the batches of the batch's loss times its number of rows.
         """
         run = self.run
-        # views of the parameter vector, which the steps update in place
+        # views of the parameter vector, which the steps update in place; the
+        # penalty's sum of squares reads all weights as one vector
         layers = run.layout.views(run.theta)
-        # The penalty's sum of squares of the weights: computed here for the first
-        # batch, then returned by each step for the next one (a compiled step
-        # adds it up while it updates the weights).
-        weights = run.theta[: run.layout.n_weights]
-        squares = float(squared_norm(weights)) if self.alpha else 0.0
+        weights = [run.theta[: run.layout.n_weights]]
         contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
         epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
         total = 0.0
@@ -103,10 +95,9 @@ class BatchTrainer:
                 rows = slice(order[0] + batch.start, order[0] + batch.stop)
             else:
                 rows = order[batch]
-            loss, squares = self._step(
-                rows, batch.stop - batch.start, epoch_key, layers, squares
+            total += self._step(
+                rows, batch.stop - batch.start, epoch_key, layers, weights
             )
-            total += loss
         return total
 
     def _buffers(self, m):
@@ -118,16 +109,14 @@ class BatchTrainer:
             )
         return self._views[m]
 
-    def _step(self, rows, m, epoch_key, layers, squares):
+    def _step(self, rows, m, epoch_key, layers, weights):
         """Forward pass, loss, backpropagation and the optimiser's step on one
-        batch; return the batch's loss times ``m``, its number of rows, and the
-        sum of squares of the updated weights (``squares``: that of the current
-        weights)."""
+        batch; return the batch's loss times ``m``, its number of rows."""
         run = self.run
         swb = None if self.sw is None else self.sw[rows]
         weight = m if swb is None else swb.sum()
         if weight == 0:
-            return 0.0, squares  # only zero-weight samples: nothing to learn from
+            return 0.0  # only zero-weight samples: nothing to learn from
         labels = self.labels
         if isinstance(rows, slice):
             Xb, Yb = self.X[rows], self.Y[rows]
@@ -202,11 +191,11 @@ class BatchTrainer:
                 masks=masks,
                 kept=kept,
             )
-        loss += l2_penalty(None, self.alpha, weight, squares)
-        squares = run.optimizer.step(
+        loss += l2_penalty(weights, self.alpha, weight)
+        run.optimizer.step(
             run.theta, self.gradient, run.layout.n_weights, self.alpha / weight
         )
-        return loss * m, squares
+        return loss * m
 
 
 def _fused_output(run, Y):

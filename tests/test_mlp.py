@@ -353,7 +353,7 @@ def test_keyboard_interrupt_keeps_a_usable_model(digits, monkeypatch):
         calls["n"] += 1
         if calls["n"] == 10:  # during the 4th epoch (3 batches of 200 per epoch)
             raise KeyboardInterrupt
-        return step(self, theta, gradient, *args)
+        step(self, theta, gradient, *args)
 
     monkeypatch.setattr(skann._math.optimizers.Adam, "step", interrupted_step)
     clf = BackpropMLPClassifier(hidden_layer_sizes=(10,), max_iter=50, random_state=0)

@@ -140,65 +140,24 @@ def output_error(A, Y, sample_weight=None, out=None):
     return delta
 
 
-#: Running sums of :func:`squared_norm`.
-SQUARES_LANES = 4096
-
-
-def squared_norm(w):
-    """``sum_i w_i^2`` of a vector, added up in one fixed order.
-
-    Entry ``i`` goes to running sum ``i mod 4096`` (:data:`SQUARES_LANES`), in
-    order, and the 4096 sums are then added by NumPy's pairwise summation. The
-    compiled optimiser steps (:mod:`skann._math.compiled_optimizers`) add up the
-    squares of the weights they have just updated in this order, in the same pass
-    as the update; so the loss of the next batch is the same with or without
-    numba, bit for bit, and no separate pass over the weights is needed.
-
-    Parameters
-    ----------
-    w : ndarray of shape (size,)
-        The vector, C-contiguous.
-
-    Returns
-    -------
-    squares : numpy floating scalar
-        Of ``w``'s dtype.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> float(squared_norm(np.array([3.0, 4.0])))
-    25.0
-    """
-    squares = np.square(w)
-    full = w.shape[0] - w.shape[0] % SQUARES_LANES
-    lanes = squares[:full].reshape(-1, SQUARES_LANES).sum(axis=0)
-    lanes[: w.shape[0] - full] += squares[full:]
-    return lanes.sum()
-
-
-def l2_penalty(coefs, alpha, total_weight, squares=None):
+def l2_penalty(coefs, alpha, total_weight):
     """L2 penalty ``alpha / (2 n) sum_l ||W_l||^2`` added to the loss.
 
     ``n`` is the total sample weight of the batch (the number of samples when
     unweighted), as in scikit-learn, so ``alpha`` means the same for any batch size.
     Its gradient, ``alpha W_l / n``, is added in
-    :func:`skann._math.backprop.backward_pass` (L-BFGS) or by the optimiser's step
-    (the stochastic solvers).
+    :func:`skann._math.backprop.backward_pass`.
 
     Parameters
     ----------
     coefs : list of ndarray
         Weight matrices ``W_l``; biases are not penalised. Any split of the same
-        weights gives the same penalty, up to rounding.
+        weights gives the same penalty, up to rounding: the stochastic solvers
+        pass all of them as one flat vector, one dot product per batch.
     alpha : float
         Strength.
     total_weight : float
         ``n``.
-    squares : float, default=None
-        ``sum_l ||W_l||^2`` when it is known already (the stochastic solvers get
-        it from the optimiser's step); computed with :func:`squared_norm` when
-        None.
 
     Returns
     -------
@@ -212,6 +171,5 @@ def l2_penalty(coefs, alpha, total_weight, squares=None):
     """
     if alpha == 0:
         return 0.0
-    if squares is None:
-        squares = sum(float(squared_norm(W.ravel())) for W in coefs)
-    return 0.5 * alpha * float(squares) / total_weight
+    squares = sum(float(np.dot(W.ravel(), W.ravel())) for W in coefs)
+    return 0.5 * alpha * squares / total_weight

@@ -10,7 +10,6 @@ import numpy as np
 import scipy.optimize
 
 from skann._math import compiled_optimizers
-from skann._math.losses import squared_norm
 
 
 class LearningRateSchedule:
@@ -147,11 +146,6 @@ def penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch):
     return gradient
 
 
-def _penalised_squares(theta, n_penalised, l2_scale):
-    """What the compiled steps return: the squares of the penalised weights."""
-    return float(squared_norm(theta[:n_penalised])) if l2_scale else 0.0
-
-
 class SGD:
     """Stochastic gradient descent with (Nesterov) momentum, in place.
 
@@ -180,8 +174,7 @@ class SGD:
     >>> import numpy as np
     >>> theta = np.array([1.0])
     >>> sgd = SGD(1, theta.dtype, LearningRateSchedule("constant", 0.1), momentum=0)
-    >>> sgd.step(theta, np.array([2.0]))  # no penalty: no squares to return
-    0.0
+    >>> sgd.step(theta, np.array([2.0]))
     >>> theta
     array([0.8])
     """
@@ -211,12 +204,6 @@ class SGD:
         l2_scale : float, default=0.0
             ``alpha / n``: the step adds ``l2_scale * theta`` to the weights'
             gradient (:func:`penalised_gradient`).
-        Returns
-        -------
-        squares : float
-            :func:`~skann._math.losses.squared_norm` of the updated weights
-            ``theta[:n_penalised]``, what the next batch's L2 penalty reads; 0.0
-            when ``l2_scale`` is 0.
         """
         # Python floats: with float32 parameters NumPy then computes in float32, as
         # the compiled kernel does (a NumPy float64 scalar would promote).
@@ -224,7 +211,7 @@ class SGD:
         l2_scale = float(l2_scale)
         # (a model pickled with numba and loaded without it falls back to NumPy)
         if self.compiled and compiled_optimizers.AVAILABLE:
-            return compiled_optimizers.sgd_update(
+            compiled_optimizers.sgd_update(
                 theta,
                 gradient,
                 self.velocity,
@@ -234,6 +221,7 @@ class SGD:
                 mu,
                 self.nesterov,
             )
+            return
         if self._scratch is None:
             rows = 2 if self.nesterov else 1  # Nesterov also scales the velocity
             self._scratch = np.empty((rows, self.size), dtype=theta.dtype)
@@ -247,7 +235,6 @@ class SGD:
             theta -= eta_g
         else:
             theta += self.velocity
-        return _penalised_squares(theta, n_penalised, l2_scale)
 
 
 class Adam:
@@ -278,8 +265,7 @@ class Adam:
     >>> import numpy as np
     >>> theta = np.array([1.0])
     >>> adam = Adam(1, theta.dtype, LearningRateSchedule("constant", 0.1))
-    >>> adam.step(theta, np.array([2.0]))  # no penalty: no squares to return
-    0.0
+    >>> adam.step(theta, np.array([2.0]))
     >>> theta.round(6)  # the first step moves by eta whatever the gradient's size
     array([0.9])
     """
@@ -331,12 +317,6 @@ class Adam:
         l2_scale : float, default=0.0
             ``alpha / n``: the step adds ``l2_scale * theta`` to the weights'
             gradient (:func:`penalised_gradient`).
-        Returns
-        -------
-        squares : float
-            :func:`~skann._math.losses.squared_norm` of the updated weights
-            ``theta[:n_penalised]``, what the next batch's L2 penalty reads; 0.0
-            when ``l2_scale`` is 0.
         """
         self.t += 1
         step_size = (
@@ -357,7 +337,7 @@ class Adam:
         m, v = self._scaled_first, self._scaled_second
         # (a model pickled with numba and loaded without it falls back to NumPy)
         if self.compiled and compiled_optimizers.AVAILABLE:
-            return compiled_optimizers.adam_update(
+            compiled_optimizers.adam_update(
                 theta,
                 gradient,
                 m,
@@ -369,6 +349,7 @@ class Adam:
                 eps,
                 factor,
             )
+            return
         if self._scratch is None:
             self._scratch = np.empty(self.size, dtype=theta.dtype)
         scratch = self._scratch
@@ -383,7 +364,6 @@ class Adam:
         np.divide(m, scratch, out=scratch)
         scratch *= factor
         theta -= scratch
-        return _penalised_squares(theta, n_penalised, l2_scale)
 
 
 def minimize_lbfgs(loss_and_gradient, theta0, max_iter, max_fun, tol, callback=None):

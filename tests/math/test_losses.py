@@ -1,7 +1,5 @@
 """Losses against hand values and scikit-learn; the output error by differences."""
 
-import math
-
 import numpy as np
 import pytest
 from sklearn.metrics import log_loss as sklearn_log_loss
@@ -13,7 +11,6 @@ from skann._math.losses import (
     l2_penalty,
     log_loss,
     output_error,
-    squared_norm,
 )
 
 
@@ -127,23 +124,3 @@ def test_l2_penalty_hand_computed():
     # alpha / (2 n) * (9 + 16 + 1 + 4) = 0.5 * 2 * 30 / 5.
     assert l2_penalty(coefs, alpha=2.0, total_weight=5.0) == pytest.approx(6.0)
     assert l2_penalty(coefs, alpha=0.0, total_weight=5.0) == 0.0
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_squared_norm_adds_in_running_sums_then_pairwise(dtype):
-    # The documented order, written out: entry i into running sum i mod 4096, then
-    # NumPy's (pairwise) sum of the running sums; and close to the exact sum.
-    from skann._math.losses import SQUARES_LANES
-
-    rng = np.random.default_rng(0)
-    w = (rng.standard_normal(2 * SQUARES_LANES + 7) * 10).astype(dtype)
-    lanes = np.zeros(SQUARES_LANES, dtype)
-    for i, value in enumerate(w):
-        lanes[i % SQUARES_LANES] += value * value
-    got = squared_norm(w)
-    assert got.dtype == dtype
-    assert got == lanes.sum()
-    exact = math.fsum(float(x) ** 2 for x in w)
-    assert float(got) == pytest.approx(exact, rel=10 * np.finfo(dtype).eps)
-    assert float(squared_norm(np.array([3.0, 4.0], dtype))) == 25.0
-    assert float(squared_norm(np.array([], dtype))) == 0.0
