@@ -263,24 +263,12 @@ def backward_pass(
         ``delta_L``; the caller computes the loss first.
     Y : ndarray of shape (n, n_outputs)
         Targets.
-    coefs : list of ndarray
-        ``W_l``.
-    hidden_derivative : callable
-        ``g'`` of the hidden layers, multiplied into a delta in place.
-    alpha : float
-        L2 penalty strength.
-    coef_grads, intercept_grads : list of ndarray
-        Buffers shaped like ``coefs`` and the biases, overwritten with the gradients.
+    coefs, hidden_derivative, alpha, coef_grads, intercept_grads
+        As in :func:`backpropagate`, which runs the recursion below the output.
     sample_weight : ndarray of shape (n,), default=None
         Weights of the rows.
-    deltas : list of ndarray, default=None
-        Buffers of shape (n, fan_out) for the hidden layers' deltas; allocated when
-        None.
-    masks : list of ndarray, default=None
-        The dropout masks the forward pass used.
-    kept : list of ndarray, default=None
-        What :func:`forward_pass` kept for the derivatives; when None the
-        derivatives read the activations.
+    deltas, masks, kept
+        As in :func:`backpropagate`.
 
     Returns
     -------
