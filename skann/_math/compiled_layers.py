@@ -218,7 +218,9 @@ def softmax_output_error(P, labels, sample_weight, total, column_sums):
     :func:`skann._math.backprop.backward_pass` computes it), its column sums (the
     output bias gradient) and each row's true-class probability clipped as
     :func:`skann._math.losses.log_loss` clips it. The same operations in the same
-    order as that NumPy code, so the same results bit for bit.
+    order as that NumPy code, so the same results bit for bit, for rows of a
+    softmax (each all NaN or free of NaN: ``log_loss`` would also turn a partly
+    NaN row's loss NaN, through ``0 * nan``).
 
     Parameters
     ----------
@@ -238,6 +240,10 @@ def softmax_output_error(P, labels, sample_weight, total, column_sums):
     p_true : ndarray of shape (n,)
         ``P[i, labels[i]]`` before the update, clipped to ``[eps, 1 - eps]``.
     """
+    if sample_weight is not None and sample_weight.dtype != P.dtype:
+        raise TypeError(
+            f"sample_weight must have P's dtype {P.dtype}, got {sample_weight.dtype}."
+        )
     cast = P.dtype.type
     eps = np.finfo(P.dtype).eps
     p_true = np.empty(P.shape[0], P.dtype)

@@ -146,7 +146,8 @@ def l2_penalty(coefs, alpha, total_weight):
     ``n`` is the total sample weight of the batch (the number of samples when
     unweighted), as in scikit-learn, so ``alpha`` means the same for any batch size.
     Its gradient, ``alpha W_l / n``, is added in
-    :func:`skann._math.backprop.backward_pass`.
+    :func:`skann._math.backprop.backpropagate` (L-BFGS and the gradient check) or
+    by the optimiser's step (the stochastic solvers).
 
     Parameters
     ----------

@@ -132,36 +132,95 @@ def test_forward_pass_takes_the_compiled_layers(monkeypatch):
     assert calls == ["bias_relu", "bias_softmax"]
 
 
+def _numpy_output_error(P, labels, sw, total):
+    """What backward_pass and log_loss compute from the one-hot rows of labels."""
+    from skann._math.losses import output_error
+
+    Y = np.eye(P.shape[1], dtype=P.dtype)[labels]
+    eps = np.finfo(P.dtype).eps
+    delta = output_error(P.copy(), Y, sw)
+    delta /= total
+    p_true = np.einsum("ij,ij->i", Y, P)
+    np.minimum(np.maximum(p_true, eps), 1 - eps, out=p_true)
+    return delta, delta.sum(axis=0), p_true
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_softmax_output_error_equals_numpy_bit_for_bit(dtype, weighted):
-    # What backward_pass and log_loss compute from the one-hot rows of the labels
-    from skann._math.losses import output_error
-
     rng = np.random.default_rng(2)
     n, K = 300, 10
     P = softmax(5 * rng.standard_normal((n, K))).astype(dtype)
-    labels = rng.integers(0, K, n)
-    P[0] = np.nan  # a NaN row (its loss and error stay NaN)
+    labels = rng.integers(0, K - 1, n)  # no row of the last class
     P[1] = 0.0
     P[1, labels[1]] = 1.0  # certain and right: clipped to 1 - eps
-    P[2] = 1.0 / (K - 1)
+    P[2] = 1.0 / (K - 2)
     P[2, labels[2]] = 0.0  # certain and wrong: clipped to eps
-    Y = np.eye(K, dtype=dtype)[labels]
+    # a column of -0.0 sums to +0.0, as in NumPy (not a softmax output, but it
+    # pins where the sums start)
+    P[:, -1] = -0.0
     sw = rng.uniform(0, 3, n).astype(dtype) if weighted else None
     total = n if sw is None else sw.sum()
-    eps = np.finfo(dtype).eps
-
-    expected = output_error(P.copy(), Y, sw)
-    expected /= total
-    expected_p = np.einsum("ij,ij->i", Y, P)
-    np.minimum(np.maximum(expected_p, eps), 1 - eps, out=expected_p)
+    expected, expected_sums, expected_p = _numpy_output_error(P, labels, sw, total)
 
     sums = np.empty(K, dtype)
     got = P.copy()
     p_true = compiled_layers.softmax_output_error(got, labels, sw, total, sums)
     np.testing.assert_array_equal(_bits(got), _bits(expected))
-    np.testing.assert_array_equal(_bits(sums), _bits(expected.sum(axis=0)))
+    np.testing.assert_array_equal(_bits(sums), _bits(expected_sums))
     np.testing.assert_array_equal(_bits(p_true), _bits(expected_p))
-    assert np.isnan(p_true[0]) and np.isnan(sums).all()
+    assert np.isfinite(sums).all() and not np.signbit(sums[-1])
+    eps = np.finfo(dtype).eps
     assert p_true[1] == dtype(1 - eps) and p_true[2] == eps
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_output_error_keeps_a_nan_row_nan(dtype):
+    # A softmax row is all NaN or has no NaN; a NaN row's error, loss and the
+    # column sums it enters stay NaN, as in NumPy.
+    P = softmax(np.random.default_rng(3).standard_normal((5, 4))).astype(dtype)
+    P[2] = np.nan
+    labels = np.array([0, 1, 2, 3, 0])
+    expected, expected_sums, expected_p = _numpy_output_error(P, labels, None, 5)
+    sums = np.empty(4, dtype)
+    p_true = compiled_layers.softmax_output_error(P, labels, None, 5, sums)
+    np.testing.assert_array_equal(_bits(P), _bits(expected))
+    np.testing.assert_array_equal(_bits(p_true), _bits(expected_p))
+    assert (
+        np.isnan(p_true[2]) and np.isnan(sums).all() and np.isnan(expected_sums).all()
+    )
+
+
+def test_softmax_output_error_takes_weights_of_its_dtype():
+    P = np.full((2, 2), 0.5, np.float32)
+    with pytest.raises(TypeError, match="sample_weight"):
+        compiled_layers.softmax_output_error(
+            P, np.array([0, 1]), np.ones(2), 2.0, np.empty(2, np.float32)
+        )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_width_one_relu_layer_sums_its_bias_gradient_as_numpy(dtype, monkeypatch):
+    # With one column NumPy sums pairwise, not row after row: backward_pass leaves
+    # that layer to NumPy, so the gradients are the same with and without numba.
+    from skann._math.activations import relu_derivative
+    from skann._math.backprop import backward_pass, forward_pass
+
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((200, 3)).astype(dtype)
+    W = [np.ones((3, 1), dtype), rng.standard_normal((1, 3)).astype(dtype)]
+    b = [np.full(1, 10.0, dtype), np.zeros(3, dtype)]  # the unit is always active
+    Y = np.eye(3, dtype=dtype)[rng.integers(0, 3, 200)]
+
+    def gradients():
+        A = forward_pass(X, W, b, relu, softmax)
+        G = [np.empty_like(w) for w in W]
+        g = [np.empty_like(v) for v in b]
+        backward_pass(A, Y, W, relu_derivative, 0.0, G, g)
+        return G + g
+
+    compiled = gradients()
+    monkeypatch.setattr(compiled_layers, "AVAILABLE", False)
+    reference = gradients()
+    for ours, theirs in zip(compiled, reference, strict=True):
+        np.testing.assert_array_equal(_bits(ours), _bits(theirs))
