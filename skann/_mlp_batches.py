@@ -13,7 +13,7 @@ from sklearn.utils import gen_batches
 from skann._engine import row_hashes
 from skann._math import compiled_layers
 from skann._math.activations import OUTPUT_ACTIVATIONS, softmax
-from skann._math.backprop import backpropagate, backward_pass, forward_pass
+from skann._math.backprop import backpropagate, forward_pass, output_delta
 from skann._math.dropout import dropout_masks
 from skann._math.losses import LOSSES, l2_penalty, true_class_log_loss
 
@@ -159,38 +159,27 @@ class BatchTrainer:
         )
         # The L2 term of the gradient is added by the optimiser's update, in the
         # same pass over memory as the step.
+        P, bias_gradient = activations[-1], self.intercept_grads[-1]
         if labels is None:
-            loss = self.loss(Yb, activations[-1], swb)
-            backward_pass(
-                activations,
-                Yb,
-                coefs,
-                self.hidden.derivative,
-                0.0,
-                self.coef_grads,
-                self.intercept_grads,
-                swb,
-                deltas=deltas,
-                masks=masks,
-                kept=kept,
-            )
+            loss = self.loss(Yb, P, swb)
+            output_delta(P, Yb, swb, weight, bias_gradient)
         else:
             p_true = compiled_layers.softmax_output_error(
-                activations[-1], labels, swb, weight, self.intercept_grads[-1]
+                P, labels, swb, weight, bias_gradient
             )
             loss = true_class_log_loss(p_true, swb)
-            backpropagate(
-                activations,
-                coefs,
-                self.hidden.derivative,
-                0.0,
-                weight,
-                self.coef_grads,
-                self.intercept_grads,
-                deltas,
-                masks=masks,
-                kept=kept,
-            )
+        backpropagate(
+            activations,
+            coefs,
+            self.hidden.derivative,
+            0.0,
+            weight,
+            self.coef_grads,
+            self.intercept_grads,
+            deltas,
+            masks=masks,
+            kept=kept,
+        )
         loss += l2_penalty(weights, self.alpha, weight)
         run.optimizer.step(
             run.theta, self.gradient, run.layout.n_weights, self.alpha / weight

@@ -276,9 +276,7 @@ def backward_pass(
     """
     A_out = activations[-1]
     total = A_out.shape[0] if sample_weight is None else sample_weight.sum()
-    delta = output_error(A_out, Y, sample_weight, out=A_out)
-    delta /= total
-    _column_sums(delta, intercept_grads[-1])
+    output_delta(A_out, Y, sample_weight, total, intercept_grads[-1])
     return backpropagate(
         activations,
         coefs,
@@ -291,6 +289,33 @@ def backward_pass(
         masks=masks,
         kept=kept,
     )
+
+
+def output_delta(A_out, Y, sample_weight, total, column_sums):
+    """The output layer's ``delta_L = (A_L - Y) / n`` in place, and ``1^T delta_L``.
+
+    Parameters
+    ----------
+    A_out : ndarray of shape (n, n_outputs)
+        ``A_L``; overwritten with ``delta_L``.
+    Y : ndarray of shape (n, n_outputs)
+        Targets.
+    sample_weight : ndarray of shape (n,) or None
+        Weights of the rows (see :func:`skann._math.losses.output_error`).
+    total : float
+        ``n``, the total sample weight of the rows.
+    column_sums : ndarray of shape (n_outputs,)
+        Overwritten with ``1^T delta_L``, the output layer's bias gradient.
+
+    Returns
+    -------
+    delta : ndarray
+        ``A_out``.
+    """
+    delta = output_error(A_out, Y, sample_weight, out=A_out)
+    delta /= total
+    _column_sums(delta, column_sums)
+    return delta
 
 
 def backpropagate(
