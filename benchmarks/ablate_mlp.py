@@ -33,13 +33,23 @@ Then three floors, each timed alone for one epoch's worth of batches (fastest of
   hidden layers (4, 4), whose arithmetic is negligible: what Python and NumPy's
   per-call costs add to every batch.
 
+With ``--parts N`` it does neither: it fits the full model ``N`` times and times
+each part of the batch step where it runs, inside the epoch (wrapped with a clock,
+about 1 µs per call), printing one line per fit in milliseconds per epoch: the
+forward pass (products and layer steps), the loss (cross-entropy and the L2 sum),
+backpropagation (output error, products, layer steps), the Adam step, and the rest
+of the step (the gather, the batch's weights, Python). Fits of a slow spell of the
+machine show which parts it slows.
+
 Usage::
 
     python benchmarks/ablate_mlp.py                    # float32, 60 000 samples
     python benchmarks/ablate_mlp.py --dtype float64
+    python benchmarks/ablate_mlp.py --parts 12         # in-epoch parts, 12 fits
 """
 
 import argparse
+import collections
 import time
 import warnings
 
@@ -196,6 +206,78 @@ def floors(dtype="float32", n_samples=60_000, repeat=2):
     return best
 
 
+PARTS = ("forward", "loss", "backprop", "Adam", "rest")
+
+
+def _clocked(parts, name, function):
+    """``function``, adding its run time to ``parts[name]``."""
+
+    def clocked(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            parts[name] += time.perf_counter() - start
+
+    return clocked
+
+
+def parts_in_epoch(dtype="float32", n_samples=60_000, epochs=2, fits=12):
+    """Seconds per epoch of each part of the batch step, timed inside the epoch.
+
+    Parameters
+    ----------
+    dtype : str, default="float32"
+        Of the training data.
+    n_samples : int, default=60_000
+        Before the 80/20 split.
+    epochs : int, default=2
+        Per fit.
+    fits : int, default=12
+        Fits to time (after one untimed fit).
+
+    Returns
+    -------
+    rows : list of dict
+        Per fit: ``"epoch"`` and each of :data:`PARTS`, in seconds per epoch.
+    """
+    X, _, y, _ = make_data(n_samples)
+    X = X.astype(dtype)
+    params = _mlp_params(epochs, 256, (256, 128))
+    parts = collections.defaultdict(float)
+    undo = []
+
+    def patch(owner, attribute, name):
+        undo.append((owner, attribute, getattr(owner, attribute)))
+        setattr(owner, attribute, _clocked(parts, name, getattr(owner, attribute)))
+
+    patch(batches, "forward_pass", "forward")
+    patch(batches, "backpropagate", "backprop")
+    patch(batches, "output_delta", "backprop")
+    patch(batches.compiled_layers, "softmax_output_error", "backprop")
+    for loss in ("true_class_log_loss", "l2_penalty"):
+        patch(batches, loss, "loss")
+    patch(optimizers.Adam, "step", "Adam")
+    patch(batches.BatchTrainer, "_step", "step")
+    rows = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for fit in range(fits + 1):
+                parts.clear()
+                model = BackpropMLPClassifier(**params).fit(X, y)
+                if fit == 0:
+                    continue  # warm-up
+                row = {name: parts[name] / epochs for name in PARTS[:-1]}
+                row["rest"] = parts["step"] / epochs - sum(row.values())
+                row["epoch"] = float(model.history_["seconds"].mean())
+                rows.append(row)
+    finally:
+        for owner, attribute, value in reversed(undo):
+            setattr(owner, attribute, value)
+    return rows
+
+
 def main(argv=None):
     """Run the ablation and print one line per part."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -203,7 +285,19 @@ def main(argv=None):
     p.add_argument("--n-samples", type=int, default=60_000)
     p.add_argument("--epochs", type=int, default=4)
     p.add_argument("--repeat", type=int, default=2)
+    p.add_argument(
+        "--parts",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: time each part inside the epoch over N fits",
+    )
     args = p.parse_args(argv)
+    if args.parts:
+        print("ms per epoch:\n" + "  ".join(f"{k:>8s}" for k in ("epoch", *PARTS)))
+        for row in parts_in_epoch(args.dtype, args.n_samples, 2, args.parts):
+            print("  ".join(f"{1e3 * row[k]:8.1f}" for k in ("epoch", *PARTS)))
+        return
     best = run(args.dtype, args.n_samples, args.epochs, args.repeat)
     full = best["full epoch"]
     for name, seconds in best.items():
