@@ -34,6 +34,41 @@ from skann._math.init import glorot_uniform, he_uniform
 from skann._mlp_training import Run, forward_in_chunks
 
 
+def _target_matrix(binarizer, y, dtype):
+    """The network's targets ``Y`` in ``dtype``, and each sample's class index.
+
+    ``Y`` is what ``binarizer.transform(y)`` returns: one-hot rows for three
+    classes or more, one column (1 for ``classes_[1]``) for two, and a multilabel
+    indicator matrix as it is. For labels it is built from their indices in
+    ``classes_``, without the transform's type checks and sparse intermediate
+    (which cost more than the rest of a small ``partial_fit``).
+
+    Parameters
+    ----------
+    binarizer : sklearn.preprocessing.LabelBinarizer
+        Fitted; every label of ``y`` is in its ``classes_``.
+    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+        Labels, or a multilabel indicator matrix.
+    dtype : numpy dtype
+        Of ``Y``.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, n_outputs)
+    labels : ndarray of int of shape (n_samples,) or None
+        Index of each sample's label in ``classes_``; None for multilabel ``y``.
+    """
+    if y.ndim != 1:
+        return binarizer.transform(y).astype(dtype), None
+    labels = np.searchsorted(binarizer.classes_, y)
+    n_classes = len(binarizer.classes_)
+    if n_classes == 2:
+        return (labels == 1).astype(dtype).reshape(-1, 1), labels
+    Y = np.zeros((len(labels), n_classes), dtype)
+    Y[np.arange(len(labels)), labels] = 1
+    return Y, labels
+
+
 def _stochastic_solver(estimator):
     if estimator.solver == "lbfgs":
         raise AttributeError(
@@ -608,7 +643,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         check_consistent_length(X_val, y_val)
         if y_val.ndim == 1:
             check_known_labels(y_val, binarizer.classes_, name="y_val")
-        Y_val = binarizer.transform(y_val).astype(dtype)
+        Y_val, _ = _target_matrix(binarizer, y_val, dtype)
         if sw_val is not None or self.class_weight is not None:
             sw_val = _check_sample_weight(
                 sw_val, X_val, dtype=dtype, ensure_non_negative=True
@@ -635,7 +670,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             reset=first,
         )
         binarizer, y = self._targets(y, classes, first, incremental)
-        Y = binarizer.transform(y).astype(X.dtype)
+        Y, labels = _target_matrix(binarizer, y, X.dtype)
         sw, counts, raw_sw = self._sample_weights(
             X, y, sample_weight, binarizer, first, incremental
         )
@@ -660,7 +695,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.solver == "lbfgs":
                 run.fit_lbfgs(X, Y, sw, val, rng)
             else:
-                run.fit_stochastic(X, Y, y, sw, raw_sw, val, rng)
+                run.fit_stochastic(X, Y, y, labels, sw, raw_sw, val, rng)
         run.commit(binarizer)
         self._class_counts = counts
         return self

@@ -29,6 +29,9 @@ class BatchTrainer:
         Training inputs.
     Y : ndarray of shape (n_samples, n_outputs)
         Binarised targets.
+    labels : ndarray of int of shape (n_samples,) or None
+        Each sample's class index, the column of its 1 in a one-hot ``Y``; None
+        for multilabel targets.
     sw : ndarray of shape (n_samples,) or None
         Sample weights (class weights included).
     batch_size : int
@@ -37,7 +40,7 @@ class BatchTrainer:
         Draws the row-hash coefficients and the seed of the dropout masks.
     """
 
-    def __init__(self, run, X, Y, sw, batch_size, rng):
+    def __init__(self, run, X, Y, labels, sw, batch_size, rng):
         self.run = run
         self.X, self.Y, self.sw = X, Y, sw
         self.batch_size = batch_size
@@ -47,7 +50,7 @@ class BatchTrainer:
         self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
         # A softmax output's loss and error read one class index per row, not a
         # one-hot row (compiled_layers.softmax_output_error, the same result).
-        self.labels = _class_indices(Y) if _fused_output(run, Y) else None
+        self.labels = labels if _fused_output(run, labels) else None
         if self.labels is None:
             self.Y_batch = np.empty((batch_size, units[-1]), dtype)
         else:
@@ -187,18 +190,11 @@ class BatchTrainer:
         return loss * m
 
 
-def _fused_output(run, Y):
-    """Whether the output layer's loss and error may run as one compiled pass:
-    a softmax output, numba, and one-hot targets."""
+def _fused_output(run, labels):
+    """Whether the output layer's loss and error may run as one compiled pass from
+    the class indices: a softmax output (one-hot targets), numba, and the indices."""
     return (
         compiled_layers.AVAILABLE
+        and labels is not None
         and OUTPUT_ACTIVATIONS[run.out_activation] is softmax
-        and Y.ndim == 2
-        and bool(np.all((Y == 0) | (Y == 1)))
-        and bool(np.all(Y.sum(axis=1) == 1))
     )
-
-
-def _class_indices(Y):
-    """The column of each one-hot row's 1."""
-    return np.ascontiguousarray(Y.argmax(axis=1), dtype=np.intp)

@@ -140,8 +140,10 @@ class Run:
             )
         return min(est.batch_size, n)
 
-    def fit_stochastic(self, X, Y, y, sw, raw_sw, val, rng):
+    def fit_stochastic(self, X, Y, y, labels, sw, raw_sw, val, rng):
         """Epochs of ``"sgd"`` or ``"adam"``.
+
+        ``labels`` holds each sample's class index (None for multilabel ``y``).
 
         ``sw`` weighs the training loss and the validation score (class weights
         included, so early stopping follows the objective being minimised);
@@ -167,7 +169,7 @@ class Run:
             self.best_loss = None
         n = len(rows)
         self.optimizer = self._optimizer()
-        trainer = BatchTrainer(self, X, Y, sw, self._batch_size(n), rng)
+        trainer = BatchTrainer(self, X, Y, labels, sw, self._batch_size(n), rng)
         rule = StoppingRule(
             est.tol,
             est.n_iter_no_change,

@@ -21,10 +21,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import cross_val_score
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 import skann._math.optimizers
 from skann import BackpropMLPClassifier
+from skann._mlp import _target_matrix
 
 
 @pytest.fixture(scope="module")
@@ -175,6 +176,35 @@ def test_binary_and_multilabel_match_sklearn(binary, solver):
     _assert_same_network(ours, theirs)
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
     assert ours.predict(X).shape == Y.shape
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "classes, y",
+    [
+        ([0, 1], [1, 0, 0, 1]),
+        ([0, 1], [1, 1, 1]),  # a partial_fit chunk with one of two classes
+        (["ant", "bee", "cat"], ["cat", "ant", "cat", "bee"]),
+        ([-2, 5, 7, 9], [9, 5, 9]),  # a chunk without some classes
+        ([False, True], [True, False]),
+    ],
+)
+def test_target_matrix_is_the_label_binarizers(classes, y, dtype):
+    binarizer = LabelBinarizer().fit(classes)
+    y = np.asarray(y)
+    Y, labels = _target_matrix(binarizer, y, dtype)
+    expected = binarizer.transform(y).astype(dtype)
+    assert Y.dtype == expected.dtype
+    np.testing.assert_array_equal(Y, expected)
+    np.testing.assert_array_equal(binarizer.classes_[labels], y)
+
+
+def test_target_matrix_keeps_a_multilabel_indicator():
+    Y_in = np.array([[1, 0, 1], [0, 0, 0], [1, 1, 1]])
+    binarizer = LabelBinarizer().fit(Y_in)
+    Y, labels = _target_matrix(binarizer, Y_in, np.float32)
+    assert labels is None
+    np.testing.assert_array_equal(Y, Y_in.astype(np.float32))
 
 
 def test_predict_proba_is_softmax_of_the_network(digits):
