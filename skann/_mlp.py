@@ -31,7 +31,7 @@ from skann._math.backprop import (
     ParameterLayout,
 )
 from skann._math.init import glorot_uniform, he_uniform
-from skann._mlp_training import Run, forward_in_chunks
+from skann._mlp_training import Run, forward_in_chunks, history_frame
 
 
 def _target_matrix(binarizer, y, dtype):
@@ -343,6 +343,21 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = self.class_weight is None
         return tags
+
+    @property
+    def history_(self):
+        """One row per epoch, as a DataFrame (see the class's Attributes).
+
+        Built when read, from the records training keeps, so that each
+        ``partial_fit`` call costs the same however many came before it.
+        """
+        if "_history" not in self.__dict__:
+            raise AttributeError(
+                f"'{type(self).__name__}' object has no attribute 'history_'"
+            )
+        if self.__dict__.get("_history_frame") is None:
+            self._history_frame = history_frame(self._history)
+        return self._history_frame
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)

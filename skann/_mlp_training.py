@@ -72,15 +72,15 @@ class Run:
         self.out_activation = out_activation
         self.first = first
         self.dropout = dropout  # one rate per hidden layer
+        # This call's epochs only: commit appends them to the estimator's records,
+        # so a call costs the same however many came before it.
+        self.loss_curve, self.history = [], []
         if first:
             self.n_iter, self.t, self.weight_seen = 0, 0, 0.0
-            self.loss_curve, self.history = [], []
             self.best_loss = np.inf
         else:
             self.n_iter, self.t = est.n_iter_, est.t_
             self.weight_seen = getattr(est, "_weight_seen", float(est.t_))
-            self.loss_curve = list(getattr(est, "loss_curve_", []))
-            self.history = list(getattr(est, "_history", []))
             best_loss = getattr(est, "best_loss_", None)
             self.best_loss = np.inf if best_loss is None else best_loss
         self.loss = None
@@ -376,9 +376,12 @@ class Run:
         est.t_ = self.t
         est._weight_seen = self.weight_seen
         est.loss_ = self.loss
-        est.loss_curve_ = self.loss_curve
-        est._history = self.history
-        est.history_ = pd.DataFrame(self.history, columns=_HISTORY_COLUMNS)
+        if self.first or not hasattr(est, "loss_curve_"):
+            est.loss_curve_, est._history = self.loss_curve, self.history
+        else:
+            est.loss_curve_.extend(self.loss_curve)
+            est._history.extend(self.history)
+        est._history_frame = None  # history_ is built anew when read
         early = self.best_iteration is not None or (
             self.validation_scores is not None and self.est.solver != "lbfgs"
         )
@@ -390,6 +393,23 @@ class Run:
             est.best_iteration_ = self.best_iteration
         # None after lbfgs: a later partial_fit must not resume an older optimiser.
         est._optimizer = self.optimizer
+
+
+def history_frame(history):
+    """The records of :meth:`Run._record` as the estimator's ``history_``.
+
+    Parameters
+    ----------
+    history : list of dict
+        One record per epoch.
+
+    Returns
+    -------
+    history : pandas.DataFrame
+        Columns ``epoch``, ``loss``, ``validation_loss``, ``validation_score``,
+        ``learning_rate`` and ``seconds``.
+    """
+    return pd.DataFrame(history, columns=_HISTORY_COLUMNS)
 
 
 _HISTORY_COLUMNS = [

@@ -397,6 +397,39 @@ def test_history_and_verbose_lines(digits, capsys):
     assert len(lines) == lbfgs.n_iter_ == len(lbfgs.history_) == 5
 
 
+def test_history_follows_partial_fit_calls_and_new_fits(digits):
+    X, y = digits
+    clf = BackpropMLPClassifier((6,), random_state=0)
+    assert not hasattr(clf, "history_")
+    clf.partial_fit(X[:125], y[:125], classes=np.unique(y))
+    first = clf.history_
+    assert first["epoch"].tolist() == [1]
+    curve = clf.loss_curve_
+    for start in (125, 250, 375):
+        clf.partial_fit(X[start : start + 125], y[start : start + 125])
+    # each call appends its epoch to the records read before it
+    assert clf.loss_curve_ is curve and len(curve) == 4
+    history = clf.history_
+    assert history["epoch"].tolist() == [1, 2, 3, 4]
+    np.testing.assert_array_equal(history["loss"], clf.loss_curve_)
+    assert first["epoch"].tolist() == [1]  # an earlier frame is left as it was
+
+    # a failed call leaves the records as they were
+    with pytest.raises(ValueError):
+        clf.partial_fit(X[:10, :5], y[:10])
+    assert len(clf.loss_curve_) == len(clf.history_) == 4
+
+    restored = pickle.loads(pickle.dumps(clf))
+    assert restored.history_.equals(clf.history_)
+
+    # a new fit of as many epochs starts new records
+    clf.set_params(max_iter=4, tol=0)
+    clf.fit(X, y)
+    assert clf.loss_curve_ is not curve and len(curve) == 4
+    np.testing.assert_array_equal(clf.history_["loss"], clf.loss_curve_)
+    assert clf.history_["loss"].tolist() != history["loss"].tolist()
+
+
 def test_progress_bar_when_tqdm_is_installed(digits, monkeypatch, capsys):
     X, y = digits
     bars = []
