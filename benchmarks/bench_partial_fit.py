@@ -1,0 +1,121 @@
+"""Time ``partial_fit`` calls of skann's estimators against scikit-learn's.
+
+Streaming training calls ``partial_fit`` once per chunk of data, often many
+thousand times, so two things matter: what one call costs, and whether the
+10 000th call costs what the first did. For each pair (``PerceptronClassifier``
+/ ``Perceptron``; ``BackpropMLPClassifier`` / ``MLPClassifier``, adam, batches of
+at most 256 rows) the script streams ``--calls`` chunks of ``--rows`` rows of 20
+features (10 classes, ``make_classification``) through one estimator and prints
+the median time per call over the first and the last tenth of the calls. With
+small chunks and a small network (``--hidden``) the arithmetic is light, so the
+times are mostly each call's fixed cost: validation, label handling, bookkeeping.
+
+Usage::
+
+    python benchmarks/bench_partial_fit.py                 # 4000 calls of 64 rows
+    python benchmarks/bench_partial_fit.py --calls 10000 --rows 256
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from _common import environment
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Perceptron
+from sklearn.neural_network import MLPClassifier
+
+from skann import BackpropMLPClassifier, PerceptronClassifier
+
+
+def estimator_pairs(hidden, rows):
+    """``(name, make_skann, make_sklearn)`` of each compared pair."""
+    mlp = dict(hidden_layer_sizes=hidden, batch_size=min(256, rows), random_state=0)
+    return [
+        (
+            "perceptron",
+            lambda: PerceptronClassifier(random_state=0),
+            lambda: Perceptron(random_state=0),
+        ),
+        (
+            "MLP",
+            lambda: BackpropMLPClassifier(**mlp),
+            lambda: MLPClassifier(**mlp),
+        ),
+    ]
+
+
+def stream_seconds(estimator, X, y, rows, calls):
+    """Seconds of each of ``calls`` ``partial_fit`` calls on chunks of ``rows``.
+
+    Parameters
+    ----------
+    estimator : classifier with ``partial_fit``
+        Unfitted.
+    X, y : ndarray
+        The chunks are taken from these in turn, wrapping around.
+    rows : int
+        Rows per chunk.
+    calls : int
+        Chunks streamed.
+
+    Returns
+    -------
+    seconds : ndarray of shape (calls,)
+    """
+    classes = np.unique(y)
+    starts = np.arange(calls) * rows % (len(X) - rows)
+    seconds = np.empty(calls)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for call, start in enumerate(starts):
+            chunk = slice(start, start + rows)
+            begin = time.perf_counter()
+            estimator.partial_fit(X[chunk], y[chunk], classes=classes)
+            seconds[call] = time.perf_counter() - begin
+    return seconds
+
+
+def main(argv=None):
+    """Stream the chunks through each estimator and print one line per model."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--calls", type=int, default=4000)
+    p.add_argument("--rows", type=int, default=64)
+    p.add_argument("--hidden", type=int, nargs="+", default=[8])
+    args = p.parse_args(argv)
+    X, y = make_classification(
+        n_samples=20_000, n_features=20, n_informative=10, n_classes=10, random_state=0
+    )
+    X = X.astype(np.float32)
+    tenth = max(args.calls // 10, 1)
+    print(
+        f"{args.calls} partial_fit calls of {args.rows} rows x 20 features, "
+        f"10 classes; MLP hidden {tuple(args.hidden)}"
+    )
+    print("| model | library | ms / call, first tenth | last tenth | / scikit-learn |")
+    print("|---|---|---:|---:|---:|")
+    for name, make_skann, make_sklearn in estimator_pairs(
+        tuple(args.hidden), args.rows
+    ):
+        medians = {}
+        for library, make in (("skann", make_skann), ("scikit-learn", make_sklearn)):
+            seconds = stream_seconds(make(), X, y, args.rows, args.calls)
+            medians[library] = (
+                np.median(seconds[:tenth]) * 1e3,
+                np.median(seconds[-tenth:]) * 1e3,
+            )
+        for library, (first, last) in medians.items():
+            ratio = last / medians["scikit-learn"][1]
+            print(f"| {name} | {library} | {first:.3f} | {last:.3f} | {ratio:.2f} |")
+    info = environment(optional=("numba",))
+    print(
+        f"\nMachine: {info['cpu']}, {info['cpu_count']} cores; python "
+        f"{info['python']}, numpy {info['numpy']}, scikit-learn {info['sklearn']}, "
+        f"skann {info['skann']}, numba {info['numba']}."
+    )
+
+
+if __name__ == "__main__":
+    main()
