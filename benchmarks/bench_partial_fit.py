@@ -6,7 +6,9 @@ thousand times, so two things matter: what one call costs, and whether the
 / ``Perceptron``; ``BackpropMLPClassifier`` / ``MLPClassifier``, adam, batches of
 at most 256 rows) the script streams ``--calls`` chunks of ``--rows`` rows of 20
 features (10 classes, ``make_classification``) through one estimator and prints
-the median time per call over the first and the last tenth of the calls. With
+the median time per call over the first and the last tenth of the calls, and
+the memory the estimator keeps per call (measured over 2000 further calls with
+``tracemalloc``: records such as ``loss_curve_`` grow by one epoch a call). With
 small chunks and a small network (``--hidden``) the arithmetic is light, so the
 times are mostly each call's fixed cost: validation, label handling, bookkeeping.
 
@@ -18,6 +20,7 @@ Usage::
 
 import argparse
 import time
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -78,6 +81,23 @@ def stream_seconds(estimator, X, y, rows, calls):
     return seconds
 
 
+def kept_bytes_per_call(estimator, X, y, rows, calls):
+    """Memory the estimator keeps per ``partial_fit`` call (its records grow).
+
+    Streams ``calls`` chunks after 100 untimed ones and returns the memory
+    allocated and not freed over them (``tracemalloc``), divided by ``calls``.
+    """
+    stream_seconds(estimator, X, y, rows, 100)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot()
+        stream_seconds(estimator, X, y, rows, calls)
+        after = tracemalloc.take_snapshot()
+    finally:
+        tracemalloc.stop()
+    return sum(stat.size_diff for stat in after.compare_to(before, "filename")) / calls
+
+
 def main(argv=None):
     """Stream the chunks through each estimator and print one line per model."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -94,21 +114,28 @@ def main(argv=None):
         f"{args.calls} partial_fit calls of {args.rows} rows x 20 features, "
         f"10 classes; MLP hidden {tuple(args.hidden)}"
     )
-    print("| model | library | ms / call, first tenth | last tenth | / scikit-learn |")
-    print("|---|---|---:|---:|---:|")
+    print(
+        "| model | library | ms / call, first tenth | last tenth | / scikit-learn "
+        "| bytes kept per call |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
     for name, make_skann, make_sklearn in estimator_pairs(
         tuple(args.hidden), args.rows
     ):
-        medians = {}
+        medians, kept = {}, {}
         for library, make in (("skann", make_skann), ("scikit-learn", make_sklearn)):
             seconds = stream_seconds(make(), X, y, args.rows, args.calls)
             medians[library] = (
                 np.median(seconds[:tenth]) * 1e3,
                 np.median(seconds[-tenth:]) * 1e3,
             )
+            kept[library] = kept_bytes_per_call(make(), X, y, args.rows, 2000)
         for library, (first, last) in medians.items():
             ratio = last / medians["scikit-learn"][1]
-            print(f"| {name} | {library} | {first:.3f} | {last:.3f} | {ratio:.2f} |")
+            print(
+                f"| {name} | {library} | {first:.3f} | {last:.3f} | {ratio:.2f} "
+                f"| {kept[library]:.0f} |"
+            )
     info = environment(optional=("numba",))
     print(
         f"\nMachine: {info['cpu']}, {info['cpu_count']} cores; python "

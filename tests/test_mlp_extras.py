@@ -411,7 +411,9 @@ def test_history_follows_partial_fit_calls_and_new_fits(digits):
     assert clf.loss_curve_ is curve and len(curve) == 4
     history = clf.history_
     assert history["epoch"].tolist() == [1, 2, 3, 4]
+    assert history["epoch"].dtype == np.int64
     np.testing.assert_array_equal(history["loss"], clf.loss_curve_)
+    assert history["validation_score"].isna().all()
     assert first["epoch"].tolist() == [1]  # an earlier frame is left as it was
 
     # a failed call leaves the records as they were
