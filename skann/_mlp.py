@@ -31,7 +31,12 @@ from skann._math.backprop import (
     ParameterLayout,
 )
 from skann._math.init import glorot_uniform, he_uniform
-from skann._mlp_training import Run, forward_in_chunks, history_frame
+from skann._mlp_training import (
+    Run,
+    forward_in_chunks,
+    history_frame,
+    history_length,
+)
 
 
 def _target_matrix(binarizer, y, dtype):
@@ -67,6 +72,25 @@ def _target_matrix(binarizer, y, dtype):
     Y = np.zeros((len(labels), n_classes), dtype)
     Y[np.arange(len(labels)), labels] = 1
     return Y, labels
+
+
+def _check_target_kind(binarizer, y, name):
+    """Raise if ``y`` is class labels for a model of multilabel targets, or the
+    other way round (the output layer and its loss differ)."""
+    model_multilabel = binarizer.y_type_.startswith("multilabel")
+    if model_multilabel == (y.ndim == 2):
+        return
+    model, given = (
+        ("a multilabel indicator matrix", "class labels")
+        if model_multilabel
+        else ("class labels", "a multilabel indicator matrix")
+    )
+    if name == "y_val":
+        raise ValueError(f"y_val is {given} but y is {model}; give both of one kind.")
+    raise ValueError(
+        f"The model was trained on {model}, but y is {given}. Fit a new model "
+        "(warm_start=False) to change the kind of target."
+    )
 
 
 def _stochastic_solver(estimator):
@@ -183,7 +207,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     best_loss_ : float or None
         Lowest training loss; None with early stopping.
     loss_curve_ : list of float
-        Loss of each epoch (each iteration for ``"lbfgs"``).
+        Loss of each epoch (each iteration for ``"lbfgs"``). ``partial_fit`` and
+        ``warm_start`` fits append to this list in place, as scikit-learn's
+        ``MLPClassifier`` does; a new fit starts a new list.
     validation_scores_ : list of float or None
         Validation accuracy of each epoch, with early stopping.
     best_validation_score_ : float or None
@@ -206,6 +232,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     history_ : pandas.DataFrame
         One row per epoch (per iteration for ``"lbfgs"``): ``epoch``, ``loss``,
         ``validation_loss``, ``validation_score``, ``learning_rate``, ``seconds``.
+        Built when read (not by every ``partial_fit`` call).
     n_features_in_ : int
         Features seen during fit.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -355,9 +382,16 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             raise AttributeError(
                 f"'{type(self).__name__}' object has no attribute 'history_'"
             )
-        if self.__dict__.get("_history_frame") is None:
-            self._history_frame = history_frame(self._history)
-        return self._history_frame
+        frame = self.__dict__.get("_history_frame")
+        # (a shallow copy shares the records, which a later call extends)
+        if frame is None or len(frame) != history_length(self._history):
+            frame = self._history_frame = history_frame(self._history)
+        return frame
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_history_frame", None)  # rebuilt from the records when read
+        return state
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)
@@ -584,6 +618,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 )
         else:
             binarizer = self._label_binarizer
+            _check_target_kind(binarizer, y, "y")
             labels = unique_labels(y)
             if self.warm_start and not incremental:
                 if set(labels) != set(self.classes_):
@@ -656,7 +691,12 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = y_val.ravel()
         check_consistent_length(X_val, y_val)
+        _check_target_kind(binarizer, y_val, "y_val")
         if y_val.ndim == 1:
+            try:
+                check_classification_targets(y_val)
+            except ValueError as error:
+                raise ValueError(f"y_val: {error}") from error
             check_known_labels(y_val, binarizer.classes_, name="y_val")
         Y_val, _ = _target_matrix(binarizer, y_val, dtype)
         if sw_val is not None or self.class_weight is not None:

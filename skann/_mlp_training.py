@@ -398,6 +398,11 @@ class Run:
         est._optimizer = self.optimizer
 
 
+def history_length(history):
+    """Epochs in the records of :meth:`Run._record`."""
+    return len(history) // len(_HISTORY_COLUMNS)
+
+
 def history_frame(history):
     """The records of :meth:`Run._record` as the estimator's ``history_``.
 

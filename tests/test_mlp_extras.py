@@ -2,6 +2,7 @@
 checked against a hand computation, an equivalent formulation, or a gradient check.
 """
 
+import copy
 import pickle
 import sys
 import types
@@ -423,11 +424,19 @@ def test_history_follows_partial_fit_calls_and_new_fits(digits):
 
     restored = pickle.loads(pickle.dumps(clf))
     assert restored.history_.equals(clf.history_)
+    assert "_history_frame" not in pickle.loads(pickle.dumps(clf)).__dict__
+
+    # a shallow copy shares the records; its history_ follows them
+    snapshot = copy.copy(clf)
+    clf.partial_fit(X[:125], y[:125])
+    assert len(snapshot.history_) == len(snapshot.loss_curve_) == 5
+    assert len(clf.history_) == 5
 
     # a new fit of as many epochs starts new records
-    clf.set_params(max_iter=4, tol=0)
+    history = clf.history_
+    clf.set_params(max_iter=5, tol=0)
     clf.fit(X, y)
-    assert clf.loss_curve_ is not curve and len(curve) == 4
+    assert clf.loss_curve_ is not curve and len(curve) == 5
     np.testing.assert_array_equal(clf.history_["loss"], clf.loss_curve_)
     assert clf.history_["loss"].tolist() != history["loss"].tolist()
 

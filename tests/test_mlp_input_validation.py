@@ -129,6 +129,40 @@ def test_warm_start_with_changed_classes(data):
     _assert_unchanged(clf, before, X)
 
 
+@pytest.mark.parametrize("how", ["partial_fit", "warm_start"])
+def test_changed_kind_of_target(data, how):
+    X, y = data
+    Y = np.eye(3, dtype=int)[y]
+    Y[::4, 0] = 1  # rows with two labels: a multilabel indicator matrix
+    for first, then, model, given in [
+        (Y, y, "a multilabel indicator matrix", "class labels"),
+        (y, Y, "class labels", "a multilabel indicator matrix"),
+    ]:
+        clf = BackpropMLPClassifier(warm_start=how == "warm_start", **FAST)
+        if how == "partial_fit":
+            clf.partial_fit(X, first, classes=np.unique(y))
+        else:
+            clf.fit(X, first)
+        weights = [W.copy() for W in clf.coefs_]
+        with pytest.raises(ValueError, match=f"trained on {model}, but y is {given}"):
+            getattr(clf, "partial_fit" if how == "partial_fit" else "fit")(X, then)
+        for W, saved in zip(clf.coefs_, weights, strict=True):
+            np.testing.assert_array_equal(W, saved)
+
+
+def test_y_val_of_another_kind_or_type(data):
+    X, y = data
+    Y = np.eye(3, dtype=int)[y]
+    Y[::4, 0] = 1
+    clf = BackpropMLPClassifier(early_stopping=True, **FAST)
+    with pytest.raises(ValueError, match="y_val is class labels but y is a multi"):
+        clf.fit(X[:40], Y[:40], X_val=X[40:], y_val=y[40:])
+    with pytest.raises(ValueError, match="y_val is a multilabel indicator matrix"):
+        clf.fit(X[:40], y[:40], X_val=X[40:], y_val=Y[40:])
+    with pytest.raises(ValueError, match="y_val: Unknown label type"):
+        clf.fit(X[:40], y[:40], X_val=X[40:], y_val=y[40:].astype(object))
+
+
 def test_warm_start_with_changed_layers(data):
     X, y = data
     clf = BackpropMLPClassifier(warm_start=True, **FAST).fit(X, y)
