@@ -74,6 +74,20 @@ def _target_matrix(binarizer, y, dtype):
     return Y, labels
 
 
+def _labels_of(binarizer, output):
+    """``binarizer.inverse_transform(output)``: the class of greatest output for
+    several classes, ``classes_[1]`` where the single output exceeds 0.5 for two.
+
+    Computed directly for class labels, without the transform's checks (which
+    cost more than predicting a few rows); multilabel outputs go through it.
+    """
+    if binarizer.y_type_ == "multiclass":
+        return binarizer.classes_.take(output.argmax(axis=1))
+    if binarizer.y_type_ == "binary" and output.shape[1] == 1:
+        return binarizer.classes_[(output[:, 0] > 0.5).astype(np.intp)]
+    return binarizer.inverse_transform(output)
+
+
 def _check_target_kind(binarizer, y, name):
     """Raise if ``y`` is class labels for a model of multilabel targets, or the
     other way round (the output layer and its loss differ)."""
@@ -521,8 +535,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
-        output = self._forward(X)
-        return self._label_binarizer.inverse_transform(output)
+        output = self._forward(X)  # raises NotFittedError before fit
+        return _labels_of(self._label_binarizer, output)
 
     def decision_function(self, X):
         """Net input of the output layer, ``Z_L = A_{L-1} W_L + b_L``.

@@ -8,9 +8,8 @@ per fit and reused by every batch, so an epoch allocates almost nothing.
 
 import numpy as np
 from scipy import sparse
-from sklearn.utils import gen_batches
 
-from skann._engine import row_hashes
+from skann._engine import row_batches, row_hashes
 from skann._math import compiled_layers
 from skann._math.activations import OUTPUT_ACTIVATIONS, softmax
 from skann._math.backprop import backpropagate, forward_pass, output_delta
@@ -93,7 +92,7 @@ class BatchTrainer:
         contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
         epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
         total = 0.0
-        for batch in gen_batches(len(order), self.batch_size):
+        for batch in row_batches(len(order), self.batch_size):
             if contiguous:
                 rows = slice(order[0] + batch.start, order[0] + batch.stop)
             else:

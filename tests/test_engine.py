@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 from scipy import sparse
+from sklearn.utils import gen_batches
 
 from skann import _compiled_hashes as compiled_hashes
-from skann._engine import ContentShuffle, row_hashes
+from skann._engine import ContentShuffle, row_batches, row_hashes
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -82,3 +83,10 @@ def test_compiled_hashes_equal_numpy_hashes(dtype, monkeypatch):
     monkeypatch.setattr(compiled_hashes, "AVAILABLE", False)
     reference = row_hashes(X, np.arange(300) % 3, np.random.RandomState(0))
     np.testing.assert_array_equal(compiled, reference)
+
+
+@pytest.mark.parametrize(
+    "n_rows, size", [(1, 1), (1, 256), (10, 3), (512, 256), (513, 256)]
+)
+def test_row_batches_are_gen_batches(n_rows, size):
+    assert row_batches(n_rows, size) == list(gen_batches(n_rows, size))

@@ -25,7 +25,7 @@ from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 import skann._math.optimizers
 from skann import BackpropMLPClassifier
-from skann._mlp import _target_matrix
+from skann._mlp import _labels_of, _target_matrix
 
 
 @pytest.fixture(scope="module")
@@ -197,6 +197,23 @@ def test_target_matrix_is_the_label_binarizers(classes, y, dtype):
     assert Y.dtype == expected.dtype
     np.testing.assert_array_equal(Y, expected)
     np.testing.assert_array_equal(binarizer.classes_[labels], y)
+
+
+@pytest.mark.parametrize(
+    "fitted_on",
+    [np.array(["ant", "bee", "cat"]), np.array([-1, 4]), np.array([[1, 0], [0, 1]])],
+)
+def test_labels_of_an_output_are_the_label_binarizers(fitted_on):
+    binarizer = LabelBinarizer().fit(fitted_on)
+    n_outputs = 1 if binarizer.y_type_ == "binary" else len(binarizer.classes_)
+    rng = np.random.default_rng(0)
+    output = rng.random((40, n_outputs))
+    output[:4] = 0.5  # ties, and exactly the binary threshold
+    output[4] = np.nan
+    got = _labels_of(binarizer, output)
+    expected = binarizer.inverse_transform(output)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_target_matrix_keeps_a_multilabel_indicator():
