@@ -1,4 +1,5 @@
-"""Time ``partial_fit`` calls of skann's estimators against scikit-learn's.
+"""Time the small calls of skann's estimators against scikit-learn's: ``partial_fit``
+over a stream of chunks, and predictions of a few rows.
 
 Streaming training calls ``partial_fit`` once per chunk of data, often many
 thousand times, so two things matter: what one call costs, and whether the
@@ -12,10 +13,14 @@ the memory the estimator keeps per call (measured over 2000 further calls with
 small chunks and a small network (``--hidden``) the arithmetic is light, so the
 times are mostly each call's fixed cost: validation, label handling, bookkeeping.
 
+Then, on the streamed models, the median time of ``predict`` and of
+``predict_proba`` (``decision_function`` for the perceptrons) on 1 and on 100
+rows, over 500 calls each: what serving one request costs.
+
 Usage::
 
-    python benchmarks/bench_partial_fit.py                 # 4000 calls of 64 rows
-    python benchmarks/bench_partial_fit.py --calls 10000 --rows 256
+    python benchmarks/bench_small_calls.py                 # 4000 calls of 64 rows
+    python benchmarks/bench_small_calls.py --calls 10000 --rows 256
 """
 
 import argparse
@@ -98,6 +103,17 @@ def kept_bytes_per_call(estimator, X, y, rows, calls):
     return sum(stat.size_diff for stat in after.compare_to(before, "filename")) / calls
 
 
+def call_seconds(method, X, repeat=500):
+    """Median seconds of ``method(X)`` over ``repeat`` calls (after one)."""
+    method(X)
+    seconds = np.empty(repeat)
+    for call in range(repeat):
+        begin = time.perf_counter()
+        method(X)
+        seconds[call] = time.perf_counter() - begin
+    return float(np.median(seconds))
+
+
 def main(argv=None):
     """Stream the chunks through each estimator and print one line per model."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -119,12 +135,14 @@ def main(argv=None):
         "| bytes kept per call |"
     )
     print("|---|---|---:|---:|---:|---:|")
+    models = {}
     for name, make_skann, make_sklearn in estimator_pairs(
         tuple(args.hidden), args.rows
     ):
         medians, kept = {}, {}
         for library, make in (("skann", make_skann), ("scikit-learn", make_sklearn)):
-            seconds = stream_seconds(make(), X, y, args.rows, args.calls)
+            model = models[name, library] = make()
+            seconds = stream_seconds(model, X, y, args.rows, args.calls)
             medians[library] = (
                 np.median(seconds[:tenth]) * 1e3,
                 np.median(seconds[-tenth:]) * 1e3,
@@ -136,6 +154,14 @@ def main(argv=None):
                 f"| {name} | {library} | {first:.3f} | {last:.3f} | {ratio:.2f} "
                 f"| {kept[library]:.0f} |"
             )
+    print("\n| model | library | method | µs, 1 row | µs, 100 rows |")
+    print("|---|---|---|---:|---:|")
+    for (name, library), model in models.items():
+        second = "predict_proba" if name == "MLP" else "decision_function"
+        for method in ("predict", second):
+            call = getattr(model, method)
+            one, hundred = (1e6 * call_seconds(call, X[:rows]) for rows in (1, 100))
+            print(f"| {name} | {library} | {method} | {one:.0f} | {hundred:.0f} |")
     info = environment(optional=("numba",))
     print(
         f"\nMachine: {info['cpu']}, {info['cpu_count']} cores; python "
