@@ -31,12 +31,7 @@ from skann._math.backprop import (
     ParameterLayout,
 )
 from skann._math.init import glorot_uniform, he_uniform
-from skann._mlp_training import (
-    Run,
-    forward_in_chunks,
-    history_frame,
-    history_length,
-)
+from skann._mlp_training import Run, forward_in_chunks, history_frame
 
 
 def _target_matrix(binarizer, y, dtype):
@@ -396,11 +391,14 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             raise AttributeError(
                 f"'{type(self).__name__}' object has no attribute 'history_'"
             )
-        frame = self.__dict__.get("_history_frame")
-        # (a shallow copy shares the records, which a later call extends)
-        if frame is None or len(frame) != history_length(self._history):
-            frame = self._history_frame = history_frame(self._history)
-        return frame
+        # Kept with the records it was built from and their length: a new fit
+        # makes new records, a later call (also on a shallow copy) extends them.
+        records = self._history
+        cached = self.__dict__.get("_history_frame")
+        if cached is None or cached[0] is not records or cached[1] != len(records):
+            cached = (records, len(records), history_frame(records))
+            self._history_frame = cached
+        return cached[2]
 
     def __getstate__(self):
         state = dict(super().__getstate__())
@@ -651,23 +649,22 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             check_known_labels(labels, self.classes_)
         return binarizer, y
 
-    def _sample_weights(self, X, y, sample_weight, binarizer, first, incremental):
+    def _sample_weights(
+        self, X, y, labels, sample_weight, binarizer, first, incremental
+    ):
         """The training weights (class weights included), the total weight per
-        class seen so far, and the user's own ``sample_weight``."""
+        class seen so far, and the user's own ``sample_weight``; ``labels`` are
+        the class indices of :func:`_target_matrix`."""
         raw = None
         if sample_weight is not None:
             raw = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
             )
         counts = None
-        if y.ndim == 1:
+        if labels is not None:
             # Total sample weight per class, so that "balanced" treats a weight k
             # as k copies of a sample.
-            counts = np.bincount(
-                np.searchsorted(binarizer.classes_, y),
-                weights=raw,
-                minlength=len(binarizer.classes_),
-            )
+            counts = np.bincount(labels, weights=raw, minlength=len(binarizer.classes_))
             if incremental and not first:
                 counts = counts + self._class_counts
         if self.class_weight is None:
@@ -741,7 +738,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         binarizer, y = self._targets(y, classes, first, incremental)
         Y, labels = _target_matrix(binarizer, y, X.dtype)
         sw, counts, raw_sw = self._sample_weights(
-            X, y, sample_weight, binarizer, first, incremental
+            X, y, labels, sample_weight, binarizer, first, incremental
         )
         val = self._validation_data(validation, binarizer, X.dtype, counts)
         layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])

@@ -384,7 +384,6 @@ class Run:
         else:
             est.loss_curve_.extend(self.loss_curve)
             est._history.extend(self.history)
-        est._history_frame = None  # history_ is built anew when read
         early = self.best_iteration is not None or (
             self.validation_scores is not None and self.est.solver != "lbfgs"
         )
@@ -396,11 +395,6 @@ class Run:
             est.best_iteration_ = self.best_iteration
         # None after lbfgs: a later partial_fit must not resume an older optimiser.
         est._optimizer = self.optimizer
-
-
-def history_length(history):
-    """Epochs in the records of :meth:`Run._record`."""
-    return len(history) // len(_HISTORY_COLUMNS)
 
 
 def history_frame(history):
