@@ -50,6 +50,7 @@ Usage::
 
 import argparse
 import collections
+import contextlib
 import time
 import warnings
 
@@ -75,14 +76,25 @@ ABLATIONS = (
 )
 
 
-def _switched_off(name):
-    """Patch skann for the ablation ``name``; return a function that undoes it."""
+@contextlib.contextmanager
+def _patches():
+    """Yield ``patch(owner, attribute, value)``, which sets an attribute of skann
+    until the block ends."""
     saved = []
 
     def patch(owner, attribute, value):
         saved.append((owner, attribute, getattr(owner, attribute)))
         setattr(owner, attribute, value)
 
+    try:
+        yield patch
+    finally:
+        for owner, attribute, value in reversed(saved):
+            setattr(owner, attribute, value)
+
+
+def _switch_off(name, patch):
+    """Patch skann, with ``patch`` of :func:`_patches`, for the ablation ``name``."""
     if name == "no optimiser step":
         patch(optimizers.Adam, "step", lambda *args: None)
     elif name == "no L2 penalty sum":
@@ -100,12 +112,6 @@ def _switched_off(name):
 
         patch(batches.BatchTrainer, "__init__", without_loss)
         patch(batches, "true_class_log_loss", lambda p_true, sw: 0.0)
-
-    def undo():
-        for owner, attribute, value in reversed(saved):
-            setattr(owner, attribute, value)
-
-    return undo
 
 
 def run(dtype="float32", n_samples=60_000, epochs=4, repeat=2):
@@ -134,13 +140,10 @@ def run(dtype="float32", n_samples=60_000, epochs=4, repeat=2):
         for name in ABLATIONS:
             params = _mlp_params(epochs, 256, (256, 128))
             params["shuffle"] = name != "no gather"
-            undo = _switched_off(name)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    model = BackpropMLPClassifier(**params).fit(X, y)
-            finally:
-                undo()
+            with _patches() as patch, warnings.catch_warnings():
+                _switch_off(name, patch)
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model = BackpropMLPClassifier(**params).fit(X, y)
             seconds = float(model.history_["seconds"].iloc[1:].min())
             best[name] = min(best[name], seconds)
     return best
@@ -245,36 +248,30 @@ def parts_in_epoch(dtype="float32", n_samples=60_000, epochs=2, fits=12):
     X = X.astype(dtype)
     params = _mlp_params(epochs, 256, (256, 128))
     parts = collections.defaultdict(float)
-    undo = []
-
-    def patch(owner, attribute, name):
-        undo.append((owner, attribute, getattr(owner, attribute)))
-        setattr(owner, attribute, _clocked(parts, name, getattr(owner, attribute)))
-
-    patch(batches, "forward_pass", "forward")
-    patch(batches, "backpropagate", "backprop")
-    patch(batches, "output_delta", "backprop")
-    patch(batches.compiled_layers, "softmax_output_error", "backprop")
-    for loss in ("true_class_log_loss", "l2_penalty"):
-        patch(batches, loss, "loss")
-    patch(optimizers.Adam, "step", "Adam")
-    patch(batches.BatchTrainer, "_step", "step")
     rows = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            for fit in range(fits + 1):
-                parts.clear()
-                model = BackpropMLPClassifier(**params).fit(X, y)
-                if fit == 0:
-                    continue  # warm-up
-                row = {name: parts[name] / epochs for name in PARTS[:-1]}
-                row["rest"] = parts["step"] / epochs - sum(row.values())
-                row["epoch"] = float(model.history_["seconds"].mean())
-                rows.append(row)
-    finally:
-        for owner, attribute, value in reversed(undo):
-            setattr(owner, attribute, value)
+    with _patches() as patch, warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+
+        def clock(owner, attribute, name):
+            patch(owner, attribute, _clocked(parts, name, getattr(owner, attribute)))
+
+        clock(batches, "forward_pass", "forward")
+        clock(batches, "backpropagate", "backprop")
+        clock(batches, "output_delta", "backprop")
+        clock(batches.compiled_layers, "softmax_output_error", "backprop")
+        for loss in ("true_class_log_loss", "l2_penalty"):
+            clock(batches, loss, "loss")
+        clock(optimizers.Adam, "step", "Adam")
+        clock(batches.BatchTrainer, "_step", "step")
+        for fit in range(fits + 1):
+            parts.clear()
+            model = BackpropMLPClassifier(**params).fit(X, y)
+            if fit == 0:
+                continue  # warm-up
+            row = {name: parts[name] / epochs for name in PARTS[:-1]}
+            row["rest"] = parts["step"] / epochs - sum(row.values())
+            row["epoch"] = float(model.history_["seconds"].mean())
+            rows.append(row)
     return rows
 
 
