@@ -1,5 +1,6 @@
 """skann: neural-network estimators for scikit-learn on plain NumPy/SciPy math."""
 
+from skann._backend import config_context, get_config, set_config
 from skann._gradient_check import check_gradient
 from skann._math.activations import make_activation
 from skann._mlp import BackpropMLPClassifier
@@ -12,5 +13,8 @@ __all__ = [
     "PerceptronClassifier",
     "__version__",
     "check_gradient",
+    "config_context",
+    "get_config",
     "make_activation",
+    "set_config",
 ]
