@@ -11,6 +11,7 @@ import numpy as np
 from scipy import sparse
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
 from sklearn.utils import compute_class_weight
 
 from skann import _compiled_hashes as compiled_hashes
@@ -151,6 +152,59 @@ def validation_split(X, codes, sample_weight, validation_fraction, random_state)
             f"validation_fraction={validation_fraction} leaves an empty training or "
             f"validation set with {n} samples; use more samples or a different "
             "validation_fraction."
+        )
+    return train, validation
+
+
+def holdout_split(codes, sample_weight, validation_fraction, random_state):
+    """Split the rows into training and validation rows, as scikit-learn's SGD does.
+
+    ``StratifiedShuffleSplit`` on the class codes (``ShuffleSplit`` for multilabel
+    targets), as ``SGDClassifier(early_stopping=True)`` splits; rows of zero weight
+    are left out of training.
+
+    Parameters
+    ----------
+    codes : ndarray of int of shape (n_samples,) or None
+        Class code of each row; None (multilabel targets) for an unstratified split.
+    sample_weight : ndarray of shape (n_samples,)
+        Weights.
+    validation_fraction : float
+        Share of the rows held out.
+    random_state : RandomState
+        Seeds the split.
+
+    Returns
+    -------
+    train : ndarray of int
+    validation : ndarray of int
+
+    Raises
+    ------
+    ValueError
+        When a side of the split has no weighted row, or a class is too small to be
+        stratified, naming ``validation_fraction``.
+    """
+    n = len(sample_weight)
+    cv = (ShuffleSplit if codes is None else StratifiedShuffleSplit)(
+        test_size=validation_fraction, random_state=random_state
+    )
+    try:
+        train, validation = next(
+            cv.split(np.zeros((n, 1)), None if codes is None else codes)
+        )
+    except ValueError as error:
+        raise ValueError(
+            f"early_stopping cannot hold out validation_fraction="
+            f"{validation_fraction} of {n} samples: {error}"
+        ) from error
+    train, validation = np.sort(train), np.sort(validation)
+    train = train[sample_weight[train] > 0]
+    if not len(train) or not (sample_weight[validation] > 0).any():
+        raise ValueError(
+            f"validation_fraction={validation_fraction} leaves no sample of positive "
+            f"weight on one side of the early-stopping split of {n} samples; use "
+            "more samples or another validation_fraction."
         )
     return train, validation
 

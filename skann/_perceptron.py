@@ -1,6 +1,6 @@
 """PerceptronClassifier: S perceptron neurons trained by the perceptron rule."""
 
-import time
+from functools import partial as partial_function
 from numbers import Integral, Real
 
 import numpy as np
@@ -14,6 +14,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from skann._backend import implementation
 from skann._compat import (
     Interval,
     SparseCoefMixin,
@@ -22,29 +23,20 @@ from skann._compat import (
     _fit_context,
 )
 from skann._engine import (
-    ContentShuffle,
-    StoppingRule,
+    EpochLog,
     check_known_labels,
     chunked_rows,
     class_weight_per_sample,
-    row_hashes,
+    holdout_split,
     unchanged_on_error,
-    validation_split,
-    warn_not_converged,
 )
-from skann._math.convergence import novikoff_bound
+from skann._math.convergence import kesler_novikoff_bound, novikoff_bound
 from skann._math.linear import net_input
+from skann._math.minibatch_rule import minibatch_epoch
 from skann._math.penalty import l2_shrink_factor
-from skann._math.perceptron_rule import (
-    PocketState,
-    RuleSettings,
-    RuleState,
-    minibatch_epoch,
-    online_epoch,
-    pocket_final_check,
-    pocket_offer,
-    pocket_weights,
-)
+from skann._math.perceptron_rule import RuleSettings, RuleState
+from skann._math.pocket import Pocket, pocket_errors, pocket_offer
+from skann._training import EpochOutcome, StoppingRule, run_epochs
 
 
 class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
@@ -55,8 +47,10 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     ``t n <= margin`` and then learns ``W <- W + eta0 t p^T``, ``b <- b + eta0 t``
     (the textbook rule ``e = t - a``). Binary targets use one neuron, multiclass
     targets one neuron per class (all trained in one pass over the data) and
-    multilabel indicator targets one neuron per label. The online rule is exact and
-    vectorised: only mistakes cost a Python step.
+    multilabel indicator targets one neuron per label, all trained in one pass. A
+    sample of weight ``w`` makes one step scaled by ``w``; penalties and averaging
+    take scikit-learn's ``SGDClassifier(loss="perceptron")`` steps. Dense and sparse
+    input train the same model, and a visit to a sparse row costs O(its non-zeros).
 
     Read more in ``docs/user_guide`` and ``docs/math/perceptron``.
 
@@ -65,8 +59,9 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     penalty : {"l2", "l1", "elasticnet"} or None, default=None
         Penalty on the weights. L2 shrinks them by ``1 - eta0 alpha`` (by
         ``1 - eta0 alpha (1 - l1_ratio)`` for the elastic net) at each sample
-        visit; L1 uses the cumulative penalty of Tsuruoka et al. (2009), applied
-        at the end of each block of 64 samples.
+        visit; L1 uses the cumulative penalty of Tsuruoka et al. (2009) on the
+        features of each visited sample, as scikit-learn's SGD does. ``"l1"`` is
+        ``"elasticnet"`` with ``l1_ratio=1``, ``"l2"`` with ``l1_ratio=0``.
     alpha : float, default=1e-4
         Strength of the penalty.
     l1_ratio : float, default=0.15
@@ -76,7 +71,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     max_iter : int, default=1000
         Maximum number of epochs (passes over the training data) in ``fit``.
     tol : float or None, default=1e-3
-        Training stops when the loss has not fallen by ``tol * n_samples`` (or the
+        Training stops when the mean loss has not fallen by ``tol`` (or the
         validation score has not risen by ``tol``) for ``n_iter_no_change`` epochs.
         None: only ``max_iter`` and convergence stop it.
     shuffle : bool, default=True
@@ -85,12 +80,16 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         Print one line per epoch when positive.
     eta0 : float, default=1.0
         Learning rate ``eta``.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the shuffling and the validation split.
+    n_jobs : int or None, default=None
+        Accepted for compatibility with scikit-learn's ``Perceptron``, which trains
+        one class per job. skann trains all classes in one pass over the data, which
+        is faster than scikit-learn's parallel passes; the parameter has no effect.
+    random_state : int, RandomState instance or None, default=0
+        Seeds the shuffling and the validation split (scikit-learn's default 0).
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the data (stratified), stop when its
-        accuracy stops improving, and restore the weights of the best epoch (the
-        latest of those within ``tol`` of the best accuracy).
+        Hold out ``validation_fraction`` of the data (stratified, as scikit-learn's
+        SGD does), stop when its accuracy stops improving, and restore the weights
+        of the best epoch (the first with the highest accuracy).
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=5
@@ -104,19 +103,18 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     average : bool or int, default=False
         Averaged perceptron: ``coef_`` is the mean of the weights after every sample
         visit; an int ``k`` averages from visit ``k`` on (scikit-learn's convention).
+        The average is kept lazily: a visit costs O(non-zeros of the sample).
     multi_class : {"ovr", "multinomial"}, default="ovr"
         "ovr": one independent neuron per class. "multinomial": Kesler's
         construction, one row per class; on a mistake the true row gains ``p`` and
         the highest-scoring wrong row loses it. Binary targets use one neuron either
         way.
     pocket : bool, default=False
-        Gallant's pocket algorithm with ratchet: ``coef_`` holds, per neuron, the
-        weights with the fewest training mistakes among those checked. The online
-        rule checks the current weights whenever their run of consecutive correct
-        classifications beats the pocket's run (one pass over the training data per
-        check), and once more when training stops; with ``average``, a penalty or
-        ``batch_size > 1`` the weights at the end of each epoch are checked instead.
-        A pocket lasts one call to ``fit`` or ``partial_fit``.
+        Gallant's pocket algorithm with ratchet: ``coef_`` holds, per neuron (per
+        Kesler machine for ``multi_class="multinomial"``), the weights with the
+        fewest weighted training mistakes among those at the end of each epoch; new
+        weights replace the pocket only with strictly fewer mistakes. A pocket lasts
+        one call to ``fit`` or ``partial_fit``.
     margin : float, default=0.0
         ``tau``: a neuron is updated when ``t n <= tau``.
     batch_size : int, default=1
@@ -136,11 +134,12 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features, when ``X`` has string column names.
     n_iter_ : int
-        Epochs run since the weights were initialised (``fit`` without warm start
-        initialises them; each ``partial_fit`` call is one epoch).
+        Epochs run by the last call to ``fit`` (1 for ``partial_fit``), as in
+        scikit-learn: ``n_iter_ < max_iter`` means training stopped by itself.
     t_ : int
         ``1 +`` the number of sample visits since the weights were initialised, so
-        ``t_ == 1 + n_iter_ * n_samples`` when every epoch saw ``n_samples``.
+        ``t_ == 1 + n_iter_ * n_samples`` after one ``fit`` whose epochs each saw
+        ``n_samples``.
     converged_ : bool
         Whether the last epoch made no mistake.
     mistakes_per_epoch_ : ndarray of shape (n_epochs,)
@@ -149,8 +148,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         Mean perceptron criterion ``max(0, -t n)`` per epoch, weighted: the summed
         loss divided by the epoch's total sample weight.
     best_iteration_ : int or None
-        Epoch whose weights were restored by early stopping (1-based): the latest
-        epoch whose validation accuracy is within ``tol`` of the best.
+        Epoch whose weights were restored by early stopping (1-based): the first
+        epoch with the highest validation accuracy.
     validation_scores_ : ndarray of shape (n_epochs,) or None
         Validation accuracy per epoch with early stopping.
 
@@ -181,6 +180,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         "shuffle": ["boolean"],
         "verbose": ["verbose"],
         "eta0": [Interval(Real, 0, None, closed="neither")],
+        "n_jobs": [Integral, None],
         "random_state": ["random_state"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -206,7 +206,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         shuffle=True,
         verbose=0,
         eta0=1.0,
-        random_state=None,
+        n_jobs=None,
+        random_state=0,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -227,6 +228,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self.shuffle = shuffle
         self.verbose = verbose
         self.eta0 = eta0
+        self.n_jobs = n_jobs
         self.random_state = random_state
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
@@ -324,28 +326,35 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
 
     def _settings(self, multinomial):
         l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
-        average = self.average
+        penalised = self.penalty is not None
         return RuleSettings(
             eta=float(self.eta0),
             tau=float(self.margin),
             fit_intercept=self.fit_intercept,
-            shrink=1.0
-            if self.penalty is None
-            else l2_shrink_factor(self.eta0, self.alpha, l1_ratio),
-            l1_step=0.0 if self.penalty is None else self.eta0 * self.alpha * l1_ratio,
-            average_start=None
-            if average is False or average == 0
-            else int(average) - 1,
+            shrink=l2_shrink_factor(self.eta0, self.alpha, l1_ratio)
+            if penalised
+            else 1.0,
+            l1_step=self.eta0 * self.alpha * l1_ratio if penalised else 0.0,
+            average_from=int(self.average) if self.average else None,
             multinomial=multinomial,
         )
 
     def _new_state(self, coef, intercept):
         state = RuleState(coef=coef, intercept=intercept)
         if self.average:
-            state.coef_sum = np.zeros_like(coef)
-            state.intercept_sum = np.zeros_like(intercept)
+            state.coef_sum = np.zeros(coef.shape)
+            state.intercept_sum = np.zeros(intercept.shape)
         if self.penalty in ("l1", "elasticnet"):
             state.l1_received = np.zeros_like(coef)
+        return state
+
+    def _saved_state(self, dtype):
+        """A copy of the saved training state in ``dtype``, to train on."""
+        state = RuleState(**self._state).copy()
+        state.coef = state.coef.astype(dtype, copy=False)
+        state.intercept = state.intercept.astype(dtype, copy=False)
+        if state.l1_received is not None:
+            state.l1_received = state.l1_received.astype(dtype, copy=False)
         return state
 
     # ------------------------------------------------------------------ training
@@ -364,9 +373,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         intercept_init : ndarray of shape (S,), default=None
             Initial biases (zeros when None).
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative weights. An integer weight ``k`` acts as ``k`` presentations
-            of the sample in a row (exactly so for the online rule without penalty
-            or averaging); zero-weight samples are left out.
+            Non-negative weights: a mistake on a sample of weight ``w`` makes one
+            step ``eta0 w t p``; zero-weight samples are left out.
 
         Returns
         -------
@@ -411,30 +419,37 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                     f"{classes.tolist()} while the model was trained on "
                     f"{self.classes_.tolist()}; set warm_start=False to start anew."
                 )
-            coef_init = self._state.coef if coef_init is None else coef_init
+            saved = self._saved_state(X.dtype)
+            coef_init = saved.coef if coef_init is None else coef_init
             intercept_init = (
-                self._state.intercept if intercept_init is None else intercept_init
+                saved.intercept if intercept_init is None else intercept_init
             )
         coef, intercept = self._initial_weights(
             n_neurons, X.shape[1], X.dtype, coef_init, intercept_init
         )
         state = self._new_state(coef, intercept)
-        if warm and self.average and self._state.coef_sum is not None:
-            state.coef_sum[:] = self._state.coef_sum
-            state.intercept_sum[:] = self._state.intercept_sum
-            state.n_averaged = self._state.n_averaged
-        t_start, n_iter_start = (self.t_, self.n_iter_) if warm else (1, 0)
         if warm:
-            state.n_visits = self._state.n_visits
-            state.n_updates = self._state.n_updates.copy()
+            if self.average and saved.coef_sum is not None:
+                state.coef_sum[:] = saved.coef_sum
+                state.intercept_sum[:] = saved.intercept_sum
+                state.n_averaged = saved.n_averaged
+            state.n_visits = saved.n_visits
+            state.n_updates = saved.n_updates
+        t_start = self.t_ if warm else 1
         rng = check_random_state(self.random_state)
         T = self._encode(y, classes)
         run = self._train(
-            X, T, sw, state, rng, self.max_iter, kind == "multilabel-indicator"
+            _rule_input(X),
+            T,
+            sw,
+            state,
+            rng,
+            self.max_iter,
+            kind == "multilabel-indicator",
         )
         self.classes_ = classes
         self._class_counts = counts
-        self._commit(run, state, kind, t_start, n_iter_start)
+        self._commit(run, state, kind, t_start)
         return self
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -495,19 +510,26 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                 self._n_neurons(kind, classes), X.shape[1], X.dtype, None, None
             )
             state = self._new_state(coef, intercept)
-            t_start, n_iter_start = 1, 0
+            t_start = 1
         else:
-            state = self._copy_state(X.dtype)
-            t_start, n_iter_start = self.t_, self.n_iter_
+            state = self._saved_state(X.dtype)
+            t_start = self.t_
         rng = check_random_state(self.random_state)
         history_before = None if first else (self.mistakes_per_epoch_, self.loss_curve_)
         T = self._encode(y, classes)
         run = self._train(
-            X, T, sw, state, rng, 1, kind == "multilabel-indicator", partial=True
+            _rule_input(X),
+            T,
+            sw,
+            state,
+            rng,
+            1,
+            kind == "multilabel-indicator",
+            partial=True,
         )
         self.classes_ = classes
         self._class_counts = counts
-        self._commit(run, state, kind, t_start, n_iter_start, history_before)
+        self._commit(run, state, kind, t_start, history_before)
         return self
 
     def _partial_fit_classes(self, y, kind, classes, first):
@@ -540,177 +562,122 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             )
         return classes
 
-    def _copy_state(self, dtype):
-        """A copy of the training state, so a failing call leaves the model intact."""
-        old = self._state
-        state = RuleState(
-            coef=old.coef.astype(dtype, copy=True),
-            intercept=old.intercept.astype(dtype, copy=True),
-            n_averaged=old.n_averaged,
-            n_visits=old.n_visits,
-            l1_owed=old.l1_owed,
-            n_updates=old.n_updates.copy(),
-        )
-        for name in ("coef_sum", "intercept_sum", "l1_received"):
-            value = getattr(old, name)
-            setattr(state, name, None if value is None else value.astype(dtype))
-        return state
-
     def _train(self, X, T, sw, state, rng, max_epochs, multilabel, partial=False):
-        """The epoch loop: order, epoch, history, stopping; sets the run's results."""
+        """Run the epochs of one call through the training loop; the run's results."""
         settings = self._settings(multinomial=T.ndim == 1)
-        active = np.flatnonzero(sw > 0)
-        unit_weights = bool(np.all(sw[active] == 1))
-        weights = None if unit_weights else sw
         monitor = self.early_stopping and not partial
+        rows = np.flatnonzero(sw > 0)
+        val = None
         if monitor:
             codes = None if multilabel else _class_codes(T)
-            train, val = validation_split(X, codes, sw, self.validation_fraction, rng)
-            train = train[sw[train] > 0]
+            rows, val = holdout_split(codes, sw, self.validation_fraction, rng)
+        if self.batch_size == 1:
+            epoch_rule = implementation("perceptron_rule", "online_epoch")
         else:
-            train, val = active, None
-        stopper = StoppingRule(
-            None if partial else self.tol, self.n_iter_no_change, monitor
-        )
+            epoch_rule = partial_function(minibatch_epoch, batch_size=self.batch_size)
         pocket = (
-            PocketState.empty(X, train, T, sw, state.coef, state.intercept)
+            Pocket.empty(state.coef, state.intercept, settings.multinomial)
             if self.pocket
             else None
         )
-        # Gallant's run-by-run pocket needs weights that stay fixed between
-        # mistakes: the plain online rule. The others offer each epoch's weights.
-        per_run = (
-            self.batch_size == 1
-            and settings.average_start is None
-            and settings.shrink == 1.0
-            and not settings.l1_step
-        )
-        shuffler = None
-        if self.shuffle:
-            # The order of an epoch depends on the rows' contents, so an integer
-            # weight k and k copies of a row are visited alike.
-            if multilabel:  # a label set's code: a hash of its indicator row
-                codes = row_hashes(np.asarray(T > 0, dtype=np.float64), None, rng)
-            else:
-                codes = _class_codes(T)
-            shuffler = ContentShuffle(train, row_hashes(X, codes, rng))
-        # an epoch's total weight, per unit of which the loss is counted, so that k
-        # copies and a weight of k give one loss
-        seen = len(train) if weights is None else float(weights[train].sum())
-        mistakes, losses, scores, best, best_epoch = [], [], [], None, None
-        converged = False
-        for epoch in range(1, max_epochs + 1):
-            start = time.perf_counter()
-            order = shuffler.order(rng) if self.shuffle else train
+        seen = float(sw[rows].sum())
+        mistakes = []
+
+        def run_epoch(epoch):
+            order = rng.permutation(rows) if self.shuffle else rows
             # The perceptron criterion is 0 at W = 0, where every sample sits on the
-            # boundary: a full-batch epoch scored entirely there says nothing about
-            # progress and must not become the stopping rule's best loss.
-            trivial = (
-                self.batch_size >= len(order)
-                and not state.coef.any()
-                and not state.intercept.any()
+            # boundary: a full-batch epoch scored there says nothing about progress.
+            trivial = self.batch_size >= len(order) and not (
+                state.coef.any() or state.intercept.any()
             )
             # Overflow is reported below, once, as an error that names eta0.
             with np.errstate(over="ignore", invalid="ignore"):
-                if self.batch_size == 1:
-                    result = online_epoch(
-                        X,
-                        T,
-                        order,
-                        state,
-                        settings,
-                        weights,
-                        pocket if per_run else None,
-                    )
-                else:
-                    result = minibatch_epoch(
-                        X, T, order, state, settings, self.batch_size, weights
-                    )
+                result = epoch_rule(X, T, order, sw, state, settings)
             if not (
-                np.all(np.isfinite(state.coef)) and np.all(np.isfinite(state.intercept))
+                np.isfinite(state.coef).all() and np.isfinite(state.intercept).all()
             ):
                 raise FloatingPointError(
                     f"The weights overflowed to inf or NaN in epoch {epoch} with "
                     f"eta0={self.eta0}; scale the features (e.g. StandardScaler) or "
                     "lower eta0. The model was left unchanged."
                 )
-            if pocket is not None and not per_run:
-                pocket_offer(pocket, *self._output_weights(state))
+            if pocket is not None:
+                coef, intercept = self._output_weights(state)
+                errors = pocket_errors(X, rows, T, sw, coef, intercept)
+                pocket_offer(pocket, coef, intercept, errors)
             mistakes.append(result.n_mistakes)
-            losses.append(result.loss / seen if seen else 0.0)
-            score = None
-            if monitor:
-                score = _accuracy(
-                    X, val, T, sw, multilabel, *self._output_weights(state, pocket)
-                )
-                scores.append(score)
-            improved = stop = False
-            if not trivial or monitor:
-                improved, stop = stopper.update(epoch, result.loss, seen, score)
-            # Of the epochs whose validation accuracy is the best up to tol (what
-            # the stopping rule counts as no improvement), the latest is kept: it
-            # has trained longest, and on a plateau it is the model scikit-learn's
-            # Perceptron, which keeps its last weights, would return.
-            if improved or (monitor and score >= stopper.best_score - (self.tol or 0)):
-                best = self._output_weights(state, pocket, copy=True)
-                best_epoch = epoch
-            if self.verbose:
-                print(
-                    f"-- Epoch {epoch}: mistakes {result.n_mistakes}, "
-                    f"loss {losses[-1]:.6g}"
-                    + ("" if score is None else f", validation score {score:.4f}")
-                    + f", {time.perf_counter() - start:.3f} s"
-                )
-            converged = result.n_mistakes == 0
-            if converged or stop:
-                break
+            loss = result.loss / seen if seen else 0.0
+            return EpochOutcome(
+                loss=np.inf if trivial else loss,
+                converged=result.n_mistakes == 0,
+                message=f"mistakes {result.n_mistakes}",
+            )
+
+        def output_weights(copy=False):
+            return self._output_weights(state, pocket, copy=copy)
+
+        run = run_epochs(
+            run_epoch,
+            max_epochs,
+            StoppingRule(None if partial else self.tol, self.n_iter_no_change, monitor),
+            validation_score=lambda: _accuracy(
+                X, val, T, sw, multilabel, *output_weights()
+            ),
+            snapshot=lambda: output_weights(copy=True),
+            log=EpochLog(self.verbose, max_epochs),
+            warn=not partial and max_epochs > 1,
+        )
+        losses = np.asarray(run.losses, dtype=np.float64)
+        losses[~np.isfinite(losses)] = 0.0  # the trivial epoch's criterion is 0
+        if run.best is not None:
+            coef, intercept = run.best
         else:
-            if not partial and self.tol is not None and not monitor and max_epochs > 1:
-                warn_not_converged(max_epochs)
-        if pocket is not None and per_run:
-            pocket_final_check(pocket, state.coef, state.intercept)
+            coef, intercept = output_weights(copy=True)
+        if run.best is not None and not self.average and not self.pocket:
+            state.coef[:], state.intercept[:] = coef, intercept
         return Bunch(
+            coef=coef,
+            intercept=intercept,
             mistakes=np.asarray(mistakes, dtype=np.int64),
-            losses=np.asarray(losses, dtype=np.float64),
-            scores=np.asarray(scores, dtype=np.float64) if monitor else None,
-            best=best,
-            best_epoch=best_epoch if monitor else None,
-            converged=converged,
-            n_epochs=len(mistakes),
-            n_visits=len(train) * len(mistakes),
-            pocket=pocket,
+            losses=losses,
+            scores=np.asarray(run.scores, dtype=np.float64) if monitor else None,
+            best_epoch=run.best_epoch,
+            converged=run.converged,
+            n_epochs=run.n_epochs,
+            n_visits=len(rows) * run.n_epochs,
         )
 
     def _output_weights(self, state, pocket=None, copy=False):
         """The weights the model predicts with: pocketed, averaged, or current."""
         if self.average and state.n_averaged > 0:
-            coef = state.coef_sum / state.n_averaged
-            intercept = state.intercept_sum / state.n_averaged
+            coef = (state.coef_sum / state.n_averaged).astype(state.coef.dtype)
+            intercept = (state.intercept_sum / state.n_averaged).astype(
+                state.intercept.dtype
+            )
         else:
             coef, intercept = state.coef, state.intercept
         if pocket is not None:
-            coef, intercept = pocket_weights(pocket, coef, intercept)
+            filled = np.isfinite(pocket.errors)
+            if len(filled) == 1:
+                filled = np.full(coef.shape[0], filled[0])
+            coef, intercept = coef.copy(), intercept.copy()
+            coef[filled] = pocket.coef[filled]
+            intercept[filled] = pocket.intercept[filled]
         if copy:
             return coef.copy(), intercept.copy()
         return coef, intercept
 
-    def _commit(self, run, state, kind, t_start, n_iter_start, history_before=None):
+    def _commit(self, run, state, kind, t_start, history_before=None):
         """Publish a finished run as fitted attributes (nothing is set before this)."""
-        if run.best is not None:
-            coef, intercept = run.best
-        else:
-            coef, intercept = self._output_weights(state, run.pocket, copy=True)
-        if run.best is not None and not self.average and not self.pocket:
-            state.coef[:], state.intercept[:] = coef, intercept
         mistakes, losses = run.mistakes, run.losses
         if history_before is not None:
             mistakes = np.concatenate([history_before[0], mistakes])
             losses = np.concatenate([history_before[1], losses])
-        self._state = state
+        self._state = dict(vars(state))
         self._multilabel = kind == "multilabel-indicator"
-        self.coef_ = coef
-        self.intercept_ = intercept
-        self.n_iter_ = n_iter_start + run.n_epochs
+        self.coef_ = run.coef
+        self.intercept_ = run.intercept
+        self.n_iter_ = run.n_epochs
         self.t_ = t_start + run.n_visits
         self.converged_ = run.converged
         self.mistakes_per_epoch_ = mistakes
@@ -806,22 +773,9 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             self.intercept_ if self.fit_intercept else np.zeros_like(self.intercept_)
         )
         T = self._encode(y, self.classes_)
-        n_updates = self._state.n_updates.copy()
+        n_updates = self._state["n_updates"].copy()
         if T.ndim == 1:
-            scores = np.asarray(net_input(X, coef, intercept), dtype=np.float64)
-            rows = np.arange(len(T))
-            true = scores[rows, T]
-            scores[rows, T] = -np.inf
-            gap = true - scores.max(axis=1)
-            sq = (
-                X.multiply(X).sum(axis=1) if sparse.issparse(X) else (X * X).sum(axis=1)
-            )
-            radius = float(np.sqrt(2.0 * (np.max(np.asarray(sq)) + self.fit_intercept)))
-            norm = np.sqrt((coef.astype(np.float64) ** 2).sum() + (intercept**2).sum())
-            margin = np.array([gap.min() / norm if norm > 0 else 0.0])
-            bound = np.where(
-                margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
-            )
+            radius, margin, bound = kesler_novikoff_bound(X, T, coef, intercept)
             n_updates = np.array([n_updates.sum() // 2])
         else:
             radius, margin, bound = novikoff_bound(X, T, coef, intercept)
@@ -857,3 +811,17 @@ def _accuracy(X, rows, T, sw, multilabel, coef, intercept):
             hit = scores.argmax(axis=1) == _class_codes(T[idx])
         correct += float(sw[idx] @ hit)
     return correct / float(sw[rows].sum())
+
+
+def _rule_input(X):
+    """``X`` as the rule reads it: C-ordered rows, or a canonical CSR matrix.
+
+    A CSR matrix with unsorted or duplicate entries is summed and sorted (on a copy),
+    so that every way of storing the same numbers trains the same model.
+    """
+    if sparse.issparse(X):
+        if not X.has_canonical_format:
+            X = X.copy()
+            X.sum_duplicates()
+        return X
+    return np.ascontiguousarray(X)

@@ -1,8 +1,10 @@
-"""Shared fixtures: small data sets and a textbook reference loop."""
+"""Shared fixtures: small data sets, and the textbook loop run over a data set."""
 
 import numpy as np
 import pytest
 from sklearn.datasets import make_classification
+
+from skann._math.perceptron_rule import RuleSettings, RuleState, online_epoch
 
 
 def reference_perceptron(
@@ -15,48 +17,40 @@ def reference_perceptron(
     sample_weight=None,
     average=False,
     fit_intercept=True,
+    shrink=1.0,
+    l1_step=0.0,
 ):
-    """The perceptron rule written as the textbook does: one sample at a time.
+    """The textbook loop of ``skann._math.perceptron_rule``, rows in their order.
 
-    ``T`` holds targets in {-1, +1}, one column per neuron. A sample of integer
-    weight ``k`` is presented ``k`` times in a row.
+    ``T`` holds targets in {-1, +1}, one column per neuron, or class indices for
+    Kesler's rule (:func:`reference_kesler`). Returns the weights the model predicts
+    with (averaged when ``average``).
     """
-    n, R = X.shape
-    S = T.shape[1]
-    W, b = np.zeros((S, R)), np.zeros(S)
-    W_sum, b_sum, steps = np.zeros((S, R)), np.zeros(S), 0
-    sw = np.ones(n, dtype=int) if sample_weight is None else sample_weight
+    multinomial = T.ndim == 1
+    S = int(T.max()) + 1 if multinomial else T.shape[1]
+    state = RuleState(coef=np.zeros((S, X.shape[1])), intercept=np.zeros(S))
+    state.coef_sum, state.intercept_sum = np.zeros((S, X.shape[1])), np.zeros(S)
+    state.l1_received = np.zeros((S, X.shape[1]))
+    settings = RuleSettings(
+        eta=eta,
+        tau=tau,
+        fit_intercept=fit_intercept,
+        shrink=shrink,
+        l1_step=l1_step,
+        average_from=1 if average else None,
+        multinomial=multinomial,
+    )
+    sw = np.ones(X.shape[0]) if sample_weight is None else sample_weight
     for _ in range(epochs):
-        for i in range(n):
-            for _copy in range(int(sw[i])):
-                n_i = W @ X[i] + b
-                err = T[i] * n_i <= tau
-                W[err] += eta * T[i, err, None] * X[i]
-                if fit_intercept:
-                    b[err] += eta * T[i, err]
-                W_sum += W
-                b_sum += b
-                steps += 1
+        online_epoch(X, T, np.arange(X.shape[0]), sw, state, settings)
     if average:
-        return W_sum / steps, b_sum / steps
-    return W, b
+        return state.coef_sum / state.n_averaged, state.intercept_sum / state.n_averaged
+    return state.coef, state.intercept
 
 
 def reference_kesler(X, y, n_classes, epochs, eta=1.0):
-    """Multinomial (Kesler) perceptron, one sample at a time."""
-    W, b = np.zeros((n_classes, X.shape[1])), np.zeros(n_classes)
-    for _ in range(epochs):
-        for p, c in zip(X, y, strict=True):
-            n = W @ p + b
-            rivals = n.copy()
-            rivals[c] = -np.inf
-            r = int(rivals.argmax())
-            if n[c] - n[r] <= 0:
-                W[c] += eta * p
-                W[r] -= eta * p
-                b[c] += eta
-                b[r] -= eta
-    return W, b
+    """Multinomial (Kesler) perceptron by the textbook loop, rows in their order."""
+    return reference_perceptron(X, np.asarray(y), epochs, eta=eta)
 
 
 def plus_minus(y, classes):

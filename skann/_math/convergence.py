@@ -56,3 +56,55 @@ def novikoff_bound(X, T, coef, intercept):
             margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
         )
     return radius, margin, bound
+
+
+def kesler_novikoff_bound(X, y, coef, intercept):
+    """Radius, margin and Novikoff's bound of Kesler's construction as a whole.
+
+    Kesler's rule is the perceptron rule on one long weight vector (all class rows
+    ``(w_k, b_k)`` stacked) and, per sample and rival class, the vector that holds
+    ``(p, 1)`` in the true class's block and ``-(p, 1)`` in the rival's. Its norm is
+    ``sqrt(2) ||(p, 1)||``, hence ``R = sqrt(2) max ||(p, 1)||``; the margin is
+    ``min_i (n_true - max_{k != true} n_k) / ||(W, b)||``.
+
+    Parameters
+    ----------
+    X : ndarray or sparse matrix of shape (n_samples, R)
+        Samples.
+    y : ndarray of int of shape (n_samples,)
+        Class index of each sample.
+    coef : ndarray of shape (K, R)
+        One weight row per class.
+    intercept : ndarray of shape (K,)
+        Biases; zeros when the model has no intercept.
+
+    Returns
+    -------
+    radius : float
+    margin : ndarray of shape (1,)
+    bound : ndarray of shape (1,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X, y = np.array([[1.0], [-1.0]]), np.array([0, 1])
+    >>> W, b = np.array([[1.0], [-1.0], [0.0]]), np.zeros(3)
+    >>> radius, margin, bound = kesler_novikoff_bound(X, y, W, b)
+    >>> round(radius, 4), margin.round(4), bound.round(4)
+    (2.0, array([0.7071]), array([8.]))
+    """
+    scores = np.asarray(X @ coef.T, dtype=np.float64) + intercept
+    rows = np.arange(len(y))
+    true = scores[rows, y]
+    scores[rows, y] = -np.inf
+    gap = true - scores.max(axis=1)
+    sq = (
+        X.multiply(X).sum(axis=1) if sparse.issparse(X) else np.einsum("ij,ij->i", X, X)
+    )
+    radius = float(np.sqrt(2.0 * (np.max(np.asarray(sq)) + 1.0)))
+    norm = np.sqrt((coef.astype(np.float64) ** 2).sum() + (intercept**2).sum())
+    margin = np.array([gap.min() / norm if norm > 0 else 0.0])
+    bound = np.where(
+        margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
+    )
+    return radius, margin, bound

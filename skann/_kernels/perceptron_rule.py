@@ -1,0 +1,309 @@
+"""The online perceptron rule compiled: O(non-zeros of p) work per visit.
+
+:func:`online_epoch` reproduces :func:`skann._math.perceptron_rule.online_epoch` (same
+name, same signature, the same steps in the same order) with the bookkeeping of
+:mod:`skann._math.lazy_updates`, so that no step of a visit costs O(R):
+
+- the weights are kept as ``W = s V``: the L2 shrink multiplies the scalar ``s``;
+- the L1 penalty touches only the sample's features (as in the reference);
+- the averaged perceptron keeps ``sum_k W_k = U + beta V`` and updates ``U`` only
+  where ``V`` changes.
+
+Inside the loop the weights are stored transposed, ``Vt`` of shape (R, S), so the S
+weights of one feature sit side by side. The net input is summed in float64 over the
+sample's non-zero entries in column order (four partial sums for a single neuron), the
+same for a dense row and its CSR form: the same data stored either way train the same
+model bit for bit. The kernel returns to Python after each epoch, where Ctrl-C is seen.
+"""
+
+import numpy as np
+from numba import njit
+from scipy import sparse
+
+from skann._math.perceptron_rule import EpochResult
+
+# Below this the scale s is folded into V (as scikit-learn's WeightVector does).
+_MIN_SCALE = 1e-9
+
+
+@njit(cache=True)
+def _dense_entries(X, row, columns, values):
+    # The non-zero entries of a dense row, in column order; returns their count.
+    nnz = 0
+    for j in range(X.shape[1]):
+        x = X[row, j]
+        if x != 0:
+            columns[nnz] = j
+            values[nnz] = x
+            nnz += 1
+    return nnz
+
+
+@njit(cache=True)
+def _sparse_entries(indptr, indices, data, row, columns, values):
+    # The stored non-zero entries of a canonical CSR row (explicit zeros skipped).
+    nnz = 0
+    for k in range(indptr[row], indptr[row + 1]):
+        x = data[k]
+        if x != 0:
+            columns[nnz] = indices[k]
+            values[nnz] = x
+            nnz += 1
+    return nnz
+
+
+@njit(cache=True)
+def _net_inputs(Vt, b, scale, columns, values, nnz, n):
+    # n = s (V p) + b, summed in float64 in column order.
+    S = Vt.shape[1]
+    if S == 1:
+        # four independent partial sums by position: the processor overlaps them
+        a0 = a1 = a2 = a3 = 0.0
+        full = nnz - nnz % 4
+        for k in range(0, full, 4):
+            a0 += np.float64(Vt[columns[k], 0]) * np.float64(values[k])
+            a1 += np.float64(Vt[columns[k + 1], 0]) * np.float64(values[k + 1])
+            a2 += np.float64(Vt[columns[k + 2], 0]) * np.float64(values[k + 2])
+            a3 += np.float64(Vt[columns[k + 3], 0]) * np.float64(values[k + 3])
+        total = (a0 + a1) + (a2 + a3)
+        for k in range(full, nnz):
+            total += np.float64(Vt[columns[k], 0]) * np.float64(values[k])
+        n[0] = scale * total + b[0]
+        return
+    for s in range(S):
+        n[s] = 0.0
+    for k in range(nnz):
+        j = columns[k]
+        x = np.float64(values[k])
+        for s in range(S):
+            n[s] += np.float64(Vt[j, s]) * x
+    for s in range(S):
+        n[s] = scale * n[s] + b[s]
+
+
+@njit(cache=True)
+def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
+    # V[s] += step p (step already divided by the scale); U -= beta * the change.
+    for k in range(nnz):
+        j = columns[k]
+        old = Vt[j, s]
+        Vt[j, s] = old + step * values[k]
+        if averaging:
+            U[j, s] -= beta * (np.float64(Vt[j, s]) - np.float64(old))
+
+
+@njit(cache=True)
+def _l1_penalty(Vt, Q, U, beta, averaging, scale, u, columns, values, nnz):
+    # Tsuruoka et al.'s cumulative penalty on the weights of the row's features.
+    S = Vt.shape[1]
+    for k in range(nnz):
+        j = columns[k]
+        for s in range(S):
+            z = Vt[j, s]
+            if scale * z > 0.0:
+                Vt[j, s] = max(0.0, z - (u + Q[j, s]) / scale)
+            elif scale * z < 0.0:
+                Vt[j, s] = min(0.0, z + (u - Q[j, s]) / scale)
+            change = np.float64(Vt[j, s]) - np.float64(z)
+            Q[j, s] += scale * change
+            if averaging:
+                U[j, s] -= beta * change
+
+
+@njit(cache=True)
+def _epoch(
+    X,
+    indptr,
+    indices,
+    data,
+    dense,
+    T,
+    y,
+    multinomial,
+    order,
+    sw,
+    Vt,
+    b,
+    Q,
+    U,
+    summing,
+    b_sum,
+    n_updates,
+    eta,
+    tau,
+    fit_intercept,
+    shrink,
+    l1_step,
+    u,
+    average_from,
+    n_visits,
+):
+    R, S = Vt.shape
+    columns = np.empty(R, dtype=np.intp)
+    values = np.empty(R, dtype=Vt.dtype)
+    n = np.empty(S)
+    scale = 1.0
+    beta = 0.0  # sum of the scales of this epoch's averaged visits
+    n_averaged = 0
+    loss = 0.0
+    n_mistakes = 0
+    for i in range(order.shape[0]):
+        row = order[i]
+        if dense:
+            nnz = _dense_entries(X, row, columns, values)
+        else:
+            nnz = _sparse_entries(indptr, indices, data, row, columns, values)
+        w = sw[row]
+        _net_inputs(Vt, b, scale, columns, values, nnz, n)
+        counted = n_visits + 1 >= average_from
+        if shrink != 1.0:
+            scale *= shrink
+            if scale < _MIN_SCALE:
+                # fold the scale into V, and the averaging sum's beta V into U
+                for j in range(R):
+                    for s in range(S):
+                        if summing:
+                            U[j, s] += beta * Vt[j, s]
+                        Vt[j, s] *= scale
+                beta = 0.0
+                scale = 1.0
+        erred = False
+        if multinomial:
+            true = y[row]
+            rival = -1
+            for s in range(S):
+                if s != true and (rival < 0 or n[s] > n[rival]):
+                    rival = s
+            margin = n[true] - n[rival]
+            loss += w * max(0.0, -margin)
+            if margin <= tau:
+                step = eta * w
+                _add_row(Vt, U, beta, summing, true, step / scale, columns, values, nnz)
+                _add_row(
+                    Vt, U, beta, summing, rival, -step / scale, columns, values, nnz
+                )
+                if fit_intercept:
+                    b[true] += step
+                    b[rival] -= step
+                n_updates[true] += 1
+                n_updates[rival] += 1
+                erred = True
+        else:
+            for s in range(S):
+                t = T[row, s]
+                margin = t * n[s]
+                loss += w * max(0.0, -margin)
+                if margin <= tau:
+                    step = eta * w * t
+                    _add_row(
+                        Vt, U, beta, summing, s, step / scale, columns, values, nnz
+                    )
+                    if fit_intercept:
+                        b[s] += step
+                    n_updates[s] += 1
+                    erred = True
+        if erred:
+            n_mistakes += 1
+        if l1_step != 0.0:
+            u += l1_step
+            _l1_penalty(Vt, Q, U, beta, summing, scale, u, columns, values, nnz)
+        n_visits += 1
+        if counted:
+            beta += scale
+            n_averaged += 1
+            for s in range(S):
+                b_sum[s] += b[s]
+    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale
+
+
+def online_epoch(X, T, order, sample_weight, state, settings):
+    """One pass of the online perceptron rule over ``X[order]``, compiled.
+
+    Same contract as :func:`skann._math.perceptron_rule.online_epoch`; the weights
+    agree with it to rounding.
+
+    Parameters
+    ----------
+    X : ndarray or CSR matrix of shape (n_samples, R)
+        Samples; a CSR matrix must be canonical (sorted indices, no duplicates).
+    T : ndarray
+        Targets: ``(n_samples, S)`` in {-1, +1}, or class indices for the
+        multinomial rule.
+    order : ndarray of int
+        The rows to visit, in order.
+    sample_weight : ndarray of shape (n_samples,)
+        Weight of each sample.
+    state : RuleState
+        Updated in place.
+    settings : RuleSettings
+        Hyper-parameters.
+
+    Returns
+    -------
+    EpochResult
+    """
+    dtype = state.coef.dtype
+    S, R = state.coef.shape
+    dense = not sparse.issparse(X)
+    if dense:
+        X = np.ascontiguousarray(X)
+        indptr = indices = np.zeros(1, dtype=np.int32)
+        data = np.zeros(1, dtype=dtype)
+    else:
+        indptr, indices, data = X.indptr, X.indices, X.data
+        X = np.zeros((1, 1), dtype=dtype)
+    Vt = np.ascontiguousarray(state.coef.T)
+    b = state.intercept.astype(np.float64)
+    penalised = bool(settings.l1_step)
+    Q = (
+        np.ascontiguousarray(state.l1_received.T)
+        if penalised
+        else np.zeros((1, 1), dtype=dtype)
+    )
+    averaging = settings.average_from is not None
+    U = np.zeros((R, S) if averaging else (1, 1))
+    b_sum = np.zeros(S)
+    if settings.multinomial:
+        y, T = np.asarray(T, dtype=np.intp), np.zeros((1, 1), dtype=np.int8)
+    else:
+        y = np.zeros(1, dtype=np.intp)
+    n_mistakes, loss, u, n_visits, n_averaged, beta, scale = _epoch(
+        X,
+        indptr,
+        indices,
+        data,
+        dense,
+        T,
+        y,
+        settings.multinomial,
+        np.asarray(order, dtype=np.intp),
+        np.asarray(sample_weight, dtype=np.float64),
+        Vt,
+        b,
+        Q,
+        U,
+        averaging,
+        b_sum,
+        state.n_updates,
+        float(settings.eta),
+        float(settings.tau),
+        bool(settings.fit_intercept),
+        float(settings.shrink),
+        float(settings.l1_step),
+        float(state.l1_owed),
+        settings.average_from if averaging else np.iinfo(np.int64).max,
+        int(state.n_visits),
+    )
+    if averaging and n_averaged:
+        state.coef_sum += (U + beta * Vt).T
+        state.intercept_sum += b_sum
+        state.n_averaged += int(n_averaged)
+    if scale != 1.0:
+        Vt *= scale
+    state.coef[...] = Vt.T
+    state.intercept[...] = b
+    if penalised:
+        state.l1_received[...] = Q.T
+        state.l1_owed = float(u)
+    state.n_visits = int(n_visits)
+    return EpochResult(n_mistakes=int(n_mistakes), loss=float(loss))
