@@ -160,8 +160,11 @@ def holdout_split(codes, sample_weight, validation_fraction, random_state):
     """Split the rows into training and validation rows, as scikit-learn's SGD does.
 
     ``StratifiedShuffleSplit`` on the class codes (``ShuffleSplit`` for multilabel
-    targets), as ``SGDClassifier(early_stopping=True)`` splits; rows of zero weight
-    are left out of training.
+    targets), as ``SGDClassifier(early_stopping=True)`` splits, holding out
+    ``ceil(validation_fraction * n_samples)`` rows but at least one per class (and
+    leaving one per class in training) so that small data sets can be split; a class
+    of a single row makes the split unstratified. Rows of zero weight are left out
+    of training.
 
     Parameters
     ----------
@@ -186,13 +189,18 @@ def holdout_split(codes, sample_weight, validation_fraction, random_state):
         stratified, naming ``validation_fraction``.
     """
     n = len(sample_weight)
-    cv = (ShuffleSplit if codes is None else StratifiedShuffleSplit)(
-        test_size=validation_fraction, random_state=random_state
+    n_classes = 1 if codes is None else len(np.unique(codes))
+    # at least one row of each class on each side when there are rows enough
+    n_test = int(np.ceil(validation_fraction * n))
+    n_test = max(1, min(max(n_test, n_classes), n - n_classes))
+    stratified = codes is not None and np.bincount(codes).max(initial=0) > 1
+    if stratified and np.min(np.bincount(codes)[np.unique(codes)]) < 2:
+        stratified = False  # a class of one row cannot be on both sides
+    cv = (StratifiedShuffleSplit if stratified else ShuffleSplit)(
+        test_size=n_test, random_state=random_state
     )
     try:
-        train, validation = next(
-            cv.split(np.zeros((n, 1)), None if codes is None else codes)
-        )
+        train, validation = next(cv.split(np.zeros((n, 1)), codes))
     except ValueError as error:
         raise ValueError(
             f"early_stopping cannot hold out validation_fraction="

@@ -89,7 +89,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified, as scikit-learn's
         SGD does), stop when its accuracy stops improving, and restore the weights
-        of the best epoch (the first with the highest accuracy).
+        of the best epoch (the latest of those within ``tol`` of the best accuracy).
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int, default=5
@@ -148,8 +148,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         Mean perceptron criterion ``max(0, -t n)`` per epoch, weighted: the summed
         loss divided by the epoch's total sample weight.
     best_iteration_ : int or None
-        Epoch whose weights were restored by early stopping (1-based): the first
-        epoch with the highest validation accuracy.
+        Epoch whose weights were restored by early stopping (1-based): the latest
+        epoch whose validation accuracy is within ``tol`` of the best.
     validation_scores_ : ndarray of shape (n_epochs,) or None
         Validation accuracy per epoch with early stopping.
 

@@ -80,7 +80,8 @@ class StoppingRule:
     Without a validation set, training stops when the loss has not fallen by ``tol``
     for ``n_iter_no_change`` epochs (scikit-learn's rule); with one, when the
     validation score has not risen by ``tol``. The best epoch is the first with the
-    highest validation score (as ``MLPClassifier`` keeps it).
+    highest validation score (``strict``, as ``MLPClassifier`` keeps it), or else the
+    latest whose score is within ``tol`` of the best so far.
 
     Parameters
     ----------
@@ -91,8 +92,9 @@ class StoppingRule:
     monitor_validation : bool
         Whether epochs are judged by a validation score.
     strict : bool, default=False
-        Stop after more than ``n_iter_no_change`` epochs without improvement
-        (``MLPClassifier``'s rule) rather than after that many (``SGDClassifier``'s).
+        ``MLPClassifier``'s rules: stop after more than ``n_iter_no_change`` epochs
+        without improvement rather than after that many (``SGDClassifier``'s), and
+        keep the first best epoch rather than the latest within ``tol``.
     """
 
     def __init__(self, tol, n_iter_no_change, monitor_validation, strict=False):
@@ -127,7 +129,11 @@ class StoppingRule:
         tol = -np.inf if self.tol is None else self.tol
         improved = False
         if self.monitor_validation:
-            if score > self.best_score:
+            best = max(self.best_score, score)
+            # MLPClassifier keeps the first epoch of the highest score; the
+            # perceptron the latest within tol of it: its weighted accuracies tie up
+            # to rounding, and on a plateau the latest has trained longest.
+            if score > self.best_score if self.strict else score >= best - max(tol, 0):
                 improved = True
                 self.best_epoch = epoch
             worse = score < self.best_score + tol

@@ -377,7 +377,7 @@ def test_failed_partial_fit_keeps_the_model(data, case, fitted_by):
     _assert_unchanged(clf, before, X, y_pred)
     # A good call afterwards continues from the kept state.
     clf.partial_fit(X, y)
-    assert clf.n_iter_ == before["n_iter_"] + 1
+    assert clf.n_iter_ == 1  # the epochs of the last call, as scikit-learn counts
     assert clf.t_ == before["t_"] + len(y)
 
 

@@ -1,0 +1,148 @@
+"""The perceptron at text scale and with every penalty, against scikit-learn.
+
+Workloads (the table of the issue "The perceptron at text scale"):
+
+- ``synthetic``: a 20 000 x 2**18 CSR matrix, 60 non-zeros a row, 5 classes,
+  ``max_iter=10, tol=None``, against ``Perceptron``;
+- ``text``: documents drawn from a Zipf vocabulary (each class favours its own words),
+  through ``HashingVectorizer(n_features=2**18)`` and ``TfidfTransformer``; the exact
+  rule, ``l2``, ``l1`` and ``elasticnet`` against ``Perceptron`` and the averaged rule
+  against ``SGDClassifier(loss="perceptron", average=True)``, with held-out accuracy;
+- ``digits``: ``load_digits`` (scaled) as CSR with the defaults, and dense with each
+  penalty.
+
+Each fit is timed ``--repeat`` times, skann and scikit-learn alternating, and the
+ratio is the median of skann's times over the median of scikit-learn's. Run with
+nothing else heavy on the machine::
+
+    python benchmarks/bench_text.py --repeat 5
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+from scipy import sparse
+from sklearn.datasets import load_digits
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+from sklearn.linear_model import Perceptron, SGDClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from skann import PerceptronClassifier
+
+
+def synthetic(n_samples=20_000, n_features=2**18, nnz=60, n_classes=5, seed=0):
+    """Random CSR rows of ``nnz`` non-zeros with a planted linear labelling."""
+    rng = np.random.RandomState(seed)
+    columns = rng.randint(0, n_features, size=(n_samples, nnz))
+    columns.sort(axis=1)
+    values = rng.rand(n_samples, nnz)
+    X = sparse.csr_matrix(
+        (values.ravel(), columns.ravel(), np.arange(0, n_samples * nnz + 1, nnz)),
+        shape=(n_samples, n_features),
+    )
+    X.sum_duplicates()
+    W = rng.randn(n_classes, n_features)
+    y = np.asarray(X @ W.T).argmax(axis=1)
+    return X, y
+
+
+def zipf_documents(n_docs=8_000, n_classes=6, vocabulary=50_000, length=80, seed=0):
+    """Documents of Zipf-distributed words; each class draws a third of its words
+    from a topic of its own (a random slice of the vocabulary)."""
+    rng = np.random.RandomState(seed)
+    words = np.array([f"w{i}" for i in range(vocabulary)])
+    ranks = np.arange(1, vocabulary + 1)
+    common = 1.0 / ranks**1.1
+    common /= common.sum()
+    topics = [rng.permutation(vocabulary)[:2000] for _ in range(n_classes)]
+    y = rng.randint(0, n_classes, n_docs)
+    docs = []
+    for label in y:
+        n_topic = length // 3
+        picks = np.r_[
+            rng.choice(vocabulary, size=length - n_topic, p=common),
+            rng.choice(topics[label], size=n_topic),
+        ]
+        docs.append(" ".join(words[picks]))
+    vectorizer = HashingVectorizer(n_features=2**18, alternate_sign=False, norm=None)
+    X = TfidfTransformer().fit_transform(vectorizer.transform(docs))
+    return sparse.csr_matrix(X), y
+
+
+def workloads():
+    """(name, X_train, y_train, X_test, y_test, skann params, scikit-learn model)."""
+    X, y = synthetic()
+    common = dict(max_iter=10, tol=None, random_state=0)
+    yield ("synthetic CSR, exact", X, y, None, None, common, Perceptron(**common))
+    X, y = zipf_documents()
+    Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0)
+    common = dict(max_iter=20, tol=None, random_state=0)
+    yield ("text, exact", Xtr, ytr, Xte, yte, common, Perceptron(**common))
+    for penalty in ("l2", "l1", "elasticnet"):
+        params = dict(common, penalty=penalty, alpha=1e-5)
+        yield (f"text, {penalty}", Xtr, ytr, Xte, yte, params, Perceptron(**params))
+    sgd = SGDClassifier(
+        loss="perceptron",
+        learning_rate="constant",
+        eta0=1.0,
+        penalty=None,
+        average=True,
+        **common,
+    )
+    yield ("text, averaged", Xtr, ytr, Xte, yte, dict(common, average=True), sgd)
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    yield (
+        "digits CSR, defaults",
+        sparse.csr_matrix(X),
+        y,
+        None,
+        None,
+        {},
+        Perceptron(),
+    )
+    for penalty in ("l2", "l1", "elasticnet"):
+        params = dict(penalty=penalty)
+        yield (
+            f"digits dense, {penalty}",
+            X,
+            y,
+            None,
+            None,
+            params,
+            Perceptron(**params),
+        )
+
+
+def timed(model, X, y):
+    start = time.perf_counter()
+    model.fit(X, y)
+    return time.perf_counter() - start, model
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="fits per library")
+    args = parser.parse_args(argv)
+    PerceptronClassifier(max_iter=1).fit(*load_digits(return_X_y=True))  # compile
+    print("| workload | skann s | scikit-learn s | ratio | accuracy skann / sklearn |")
+    print("|---|---:|---:|---:|---|")
+    for name, X, y, Xte, yte, params, theirs in workloads():
+        ours_times, their_times = [], []
+        for _ in range(args.repeat):
+            seconds, ours = timed(PerceptronClassifier(**params), X, y)
+            ours_times.append(seconds)
+            seconds, fitted = timed(theirs, X, y)
+            their_times.append(seconds)
+        a, b = statistics.median(ours_times), statistics.median(their_times)
+        accuracy = ""
+        if Xte is not None:
+            accuracy = f"{ours.score(Xte, yte):.3f} / {fitted.score(Xte, yte):.3f}"
+        print(f"| {name} | {a:.3f} | {b:.3f} | {a / b:.2f} | {accuracy} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
