@@ -299,7 +299,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         return len(classes) if kind == "multilabel-indicator" or len(classes) > 2 else 1
 
     def _initial_weights(self, n_neurons, n_features, dtype, coef_init, intercept_init):
-        coef = np.zeros((n_neurons, n_features), dtype=dtype)
+        # Fortran order: the compiled epoch works on coef.T, C-contiguous, in place
+        coef = np.zeros((n_neurons, n_features), dtype=dtype, order="F")
         intercept = np.zeros(n_neurons, dtype=dtype)
         if coef_init is not None:
             coef_init = np.asarray(coef_init, dtype=dtype)
@@ -345,16 +346,19 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             state.coef_sum = np.zeros(coef.shape)
             state.intercept_sum = np.zeros(intercept.shape)
         if self.penalty in ("l1", "elasticnet"):
-            state.l1_received = np.zeros_like(coef)
+            state.l1_received = np.zeros_like(coef, order="F")
         return state
 
     def _saved_state(self, dtype):
         """A copy of the saved training state in ``dtype``, to train on."""
-        state = RuleState(**self._state).copy()
-        state.coef = state.coef.astype(dtype, copy=False)
-        state.intercept = state.intercept.astype(dtype, copy=False)
+        state = RuleState(**self._state)
+        state.coef = np.asfortranarray(state.coef, dtype=dtype).copy(order="F")
+        state.intercept = state.intercept.astype(dtype)
         if state.l1_received is not None:
-            state.l1_received = state.l1_received.astype(dtype, copy=False)
+            state.l1_received = np.array(state.l1_received, dtype=dtype, order="F")
+        for name in ("coef_sum", "intercept_sum", "n_updates"):
+            value = getattr(state, name)
+            setattr(state, name, None if value is None else value.copy())
         return state
 
     # ------------------------------------------------------------------ training
@@ -708,8 +712,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         coef = coef.astype(X.dtype, copy=False)
         intercept = self.intercept_.astype(X.dtype, copy=False)
         scores = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
-        row_bytes = X.dtype.itemsize * (coef.shape[0] + X.shape[1])
-        for rows in chunked_rows(X.shape[0], row_bytes):
+        for rows in chunked_rows(X.shape[0], _row_bytes(X, coef.shape[0])):
             scores[rows] = net_input(X[rows], coef, intercept)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -800,9 +803,7 @@ def _class_codes(T):
 def _accuracy(X, rows, T, sw, multilabel, coef, intercept):
     """Weighted accuracy of the weights on ``X[rows]`` (exact match for multilabel)."""
     correct = 0.0
-    for chunk in chunked_rows(
-        len(rows), X.dtype.itemsize * (X.shape[1] + coef.shape[0])
-    ):
+    for chunk in chunked_rows(len(rows), _row_bytes(X, coef.shape[0])):
         idx = rows[chunk]
         scores = net_input(X[idx], coef, intercept)
         if multilabel or T.shape[-1] == 1:
@@ -825,3 +826,16 @@ def _rule_input(X):
             X.sum_duplicates()
         return X
     return np.ascontiguousarray(X)
+
+
+def _row_bytes(X, n_outputs):
+    """Memory a chunk needs per row: a copy of the row and its ``n_outputs`` scores.
+
+    A sparse row costs its stored entries (value and index), not ``n_features``.
+    """
+    if sparse.issparse(X):
+        per_entry = X.dtype.itemsize + X.indices.dtype.itemsize
+        stored = per_entry * (X.nnz // max(X.shape[0], 1) + 1)
+    else:
+        stored = X.dtype.itemsize * X.shape[1]
+    return stored + X.dtype.itemsize * n_outputs

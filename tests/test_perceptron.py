@@ -396,3 +396,24 @@ def test_loss_curve_is_the_perceptron_criterion(binary_data):
     clf = exact(max_iter=3).fit(X, y)
     np.testing.assert_allclose(clf.loss_curve_, losses, rtol=1e-10)
     np.testing.assert_array_equal(clf.mistakes_per_epoch_, mistakes)
+
+
+def test_sparse_input_is_never_densified():
+    # 20 000 x 10**6 float64 would take 160 GB dense; the CSR matrix takes 2.4 MB.
+    from scipy import sparse
+
+    rng = np.random.RandomState(0)
+    n, R, nnz = 20_000, 10**6, 10
+    columns = np.sort(rng.randint(0, R, size=(n, nnz)), axis=1)
+    X = sparse.csr_matrix(
+        (rng.rand(n * nnz), columns.ravel(), np.arange(0, n * nnz + 1, nnz)),
+        shape=(n, R),
+    )
+    y = rng.randint(0, 3, n)
+    y[np.asarray(X[:, :1000].sum(axis=1)).ravel() > 0] = 0  # something to learn
+    for params in [{}, {"average": True, "penalty": "l1"}, {"pocket": True}]:
+        clf = PerceptronClassifier(max_iter=2, tol=None, **params).fit(X, y)
+        assert clf.coef_.shape == (3, R)
+        assert clf.predict(X).shape == (n,)
+    clf = PerceptronClassifier(max_iter=2, early_stopping=True, tol=None).fit(X, y)
+    assert clf.score(X, y) > 0.3

@@ -70,15 +70,14 @@ def _net_inputs(Vt, b, scale, columns, values, nnz, n):
             total += np.float64(Vt[columns[k], 0]) * np.float64(values[k])
         n[0] = scale * total + b[0]
         return
+    # one neuron at a time, each sum in a register: the loads of the first pass do
+    # not wait on each other, so their cache misses overlap; the later passes read
+    # the same cache lines again
     for s in range(S):
-        n[s] = 0.0
-    for k in range(nnz):
-        j = columns[k]
-        x = np.float64(values[k])
-        for s in range(S):
-            n[s] += np.float64(Vt[j, s]) * x
-    for s in range(S):
-        n[s] = scale * n[s] + b[s]
+        total = 0.0
+        for k in range(nnz):
+            total += np.float64(Vt[columns[k], s]) * np.float64(values[k])
+        n[s] = scale * total + b[s]
 
 
 @njit(cache=True)
@@ -252,6 +251,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     else:
         indptr, indices, data = X.indptr, X.indices, X.data
         X = np.zeros((1, 1), dtype=dtype)
+    # a Fortran-ordered coef (as the estimator keeps it) is worked on in place
     Vt = np.ascontiguousarray(state.coef.T)
     b = state.intercept.astype(np.float64)
     penalised = bool(settings.l1_step)
@@ -300,10 +300,12 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         state.n_averaged += int(n_averaged)
     if scale != 1.0:
         Vt *= scale
-    state.coef[...] = Vt.T
+    if not np.shares_memory(Vt, state.coef):  # a C-ordered coef was copied
+        state.coef[...] = Vt.T
     state.intercept[...] = b
     if penalised:
-        state.l1_received[...] = Q.T
+        if not np.shares_memory(Q, state.l1_received):
+            state.l1_received[...] = Q.T
         state.l1_owed = float(u)
     state.n_visits = int(n_visits)
     return EpochResult(n_mistakes=int(n_mistakes), loss=float(loss))

@@ -10,6 +10,7 @@ training rows per epoch.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from skann._math.linear import net_input
 
@@ -94,7 +95,9 @@ def pocket_errors(X, rows, T, sample_weight, coef, intercept):
     """
     multinomial = T.ndim == 1
     total = np.zeros(1 if multinomial else coef.shape[0])
-    row_bytes = X.dtype.itemsize * (X.shape[1] + coef.shape[0])
+    # a copied row: its values, or a sparse row's stored values and their indices
+    stored = 2 * (X.nnz // max(X.shape[0], 1) + 1) if sparse.issparse(X) else X.shape[1]
+    row_bytes = X.dtype.itemsize * (coef.shape[0] + stored)
     step = max(1, _CHUNK_BYTES // max(row_bytes, 1))
     for start in range(0, len(rows), step):
         idx = rows[start : start + step]
