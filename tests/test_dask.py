@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.datasets import make_classification
+from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import GridSearchCV
 
 pytest.importorskip("dask_ml")
@@ -104,3 +105,35 @@ def test_grid_search_on_dask_backend(client, data, estimator, grid):
         remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
     )
     assert remote.best_score_ > 0.5
+
+
+@pytest.mark.xfail(
+    raises=RuntimeError,
+    strict=False,
+    reason="dask-ml issue #1016: IncrementalSearchCV fails with dask >= 2025.3 "
+    "(asynchronous Client in a synchronous dask.compute), for scikit-learn's own "
+    "estimators too; docs/scaling_out.rst says so",
+)
+@pytest.mark.parametrize(
+    "estimator",
+    [SGDClassifier(random_state=0), PerceptronClassifier(random_state=0)],
+    ids=["sklearn-sgd", "skann-perceptron"],
+)
+def test_incremental_search_cv_known_dask_ml_issue(client, data, estimator):
+    from dask_ml.model_selection import IncrementalSearchCV
+
+    X, y = data
+    search = IncrementalSearchCV(
+        estimator,
+        {"alpha": [1e-4, 1e-2]},
+        n_initial_parameters=2,
+        max_iter=2,
+        decay_rate=None,  # its default is deprecated (a FutureWarning)
+        random_state=0,
+    )
+    search.fit(
+        da.from_array(X, chunks=(CHUNK, X.shape[1])),
+        da.from_array(y, chunks=CHUNK),
+        classes=np.unique(y),
+    )
+    assert search.best_score_ > 0.5
