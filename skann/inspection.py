@@ -155,7 +155,8 @@ class HistoryDisplay:
         handles = [*self.lines_]
         if self.best_line_ is not None:
             handles.append(self.best_line_)
-        ax.legend(handles=handles, loc="best")
+        # On the twin axes when there is one: it is drawn above the loss axes.
+        (self.score_ax_ or ax).legend(handles=handles, loc="best")
         if self.estimator_name is not None:
             ax.set_title(self.estimator_name)
         self.ax_ = ax

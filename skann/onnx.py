@@ -339,6 +339,14 @@ def register():
     """Register skann's shape calculators and converters with skl2onnx.
 
     Called when :mod:`skann.onnx` is imported; calling it again is harmless.
+
+    Examples
+    --------
+    >>> from skl2onnx import supported_converters
+    >>> from skann.onnx import register
+    >>> register()
+    >>> [name for name in supported_converters() if name.startswith("Skann")]
+    ['SkannBackpropMLPClassifier', 'SkannPerceptronClassifier']
     """
     update_registered_converter(
         PerceptronClassifier,

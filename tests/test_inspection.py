@@ -63,7 +63,8 @@ def test_curves_with_early_stopping(clf, iris):
     assert display.best_line_.get_xdata()[0] == clf.best_iteration_
     assert display.figure_ is display.ax_.figure
     assert display.ax_.get_title() == type(clf).__name__
-    legend = [t.get_text() for t in display.ax_.get_legend().get_texts()]
+    legend = display.score_ax_.get_legend().get_texts()
+    legend = [text.get_text() for text in legend]
     assert legend == [
         "Training loss",
         "Validation score",
