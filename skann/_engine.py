@@ -12,10 +12,10 @@ from scipy import sparse
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
-from sklearn.utils import compute_class_weight
 
 from skann import _compiled_hashes as compiled_hashes
 from skann._compat import get_chunk_n_rows
+from skann._validation import check_known_labels, class_weight_per_sample  # noqa: F401
 
 
 def _word_bits(values):
@@ -284,61 +284,6 @@ class ContentShuffle:
         first = np.repeat(self.starts[groups], sizes)
         within = np.arange(len(self.rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
         return self.rows[first + within]
-
-
-def check_known_labels(y, classes, name="y"):
-    """Raise if ``y`` holds labels outside ``classes``.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        Labels.
-    classes : ndarray of shape (n_classes,)
-        The labels the model knows.
-    name : str, default="y"
-        How the error names ``y``.
-
-    Raises
-    ------
-    ValueError
-        Naming the unknown labels and the known ones.
-    """
-    unseen = np.setdiff1d(np.unique(y), classes)
-    if len(unseen):
-        raise ValueError(
-            f"{name} holds the labels {unseen.tolist()} that are not in classes "
-            f"{np.asarray(classes).tolist()}."
-        )
-
-
-def class_weight_per_sample(class_weight, classes, y, class_counts):
-    """The class weight of each sample, to multiply into its sample weight.
-
-    Parameters
-    ----------
-    class_weight : dict or "balanced"
-        Weight of each class, or ``"balanced"``:
-        ``n_samples / (n_classes * count_c)`` computed from ``class_counts``, the
-        counts of everything seen so far (so ``partial_fit`` stays balanced over
-        the whole stream). Classes not seen yet get weight 0 (they have no samples).
-    classes : ndarray of shape (n_classes,)
-        Sorted class labels.
-    y : ndarray of shape (n_samples,)
-        Labels.
-    class_counts : ndarray of int of shape (n_classes,)
-        Samples of each class seen so far, this call included.
-
-    Returns
-    -------
-    weights : ndarray of float64 of shape (n_samples,)
-    """
-    if class_weight == "balanced":
-        seen = class_counts > 0
-        per_class = np.zeros(len(classes), dtype=np.float64)
-        per_class[seen] = class_counts.sum() / (seen.sum() * class_counts[seen])
-    else:
-        per_class = compute_class_weight(class_weight, classes=classes, y=y)
-    return per_class[np.searchsorted(classes, y)]
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
+    check_consistent_length,
     check_is_fitted,
     column_or_1d,
     validate_data,
@@ -22,14 +23,7 @@ from skann._compat import (
     _check_sample_weight,
     _fit_context,
 )
-from skann._engine import (
-    EpochLog,
-    check_known_labels,
-    chunked_rows,
-    class_weight_per_sample,
-    holdout_split,
-    unchanged_on_error,
-)
+from skann._engine import EpochLog, chunked_rows, holdout_split, unchanged_on_error
 from skann._math.convergence import kesler_novikoff_bound, novikoff_bound
 from skann._math.linear import net_input
 from skann._math.minibatch_rule import minibatch_epoch
@@ -37,6 +31,12 @@ from skann._math.penalty import l2_shrink_factor
 from skann._math.perceptron_rule import RuleSettings, RuleState
 from skann._math.pocket import Pocket, pocket_errors, pocket_offer
 from skann._training import EpochOutcome, StoppingRule, run_epochs
+from skann._validation import (
+    check_class_weight,
+    check_classes,
+    check_known_labels,
+    class_weight_per_sample,
+)
 
 
 class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
@@ -290,6 +290,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         )
         if self.class_weight is None or y.ndim == 2:
             return sw
+        check_class_weight(self.class_weight, classes)
         per_sample = class_weight_per_sample(
             self.class_weight, classes, y, class_counts
         )
@@ -553,7 +554,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                 )
             classes = self.classes_
         else:
-            classes = np.unique(classes)
+            classes = check_classes(classes)
         if not first and not np.array_equal(classes, self.classes_):
             raise ValueError(
                 f"`classes={classes.tolist()}` is not the same as on the first call "
@@ -770,7 +771,20 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
-        y, _ = self._validate_targets(np.asarray(y))
+        y, kind = self._validate_targets(np.asarray(y))
+        check_consistent_length(X, y)
+        if (kind == "multilabel-indicator") != self._multilabel:
+            raise ValueError(
+                f"y is {kind!r} but the model was fitted on "
+                + ("multilabel indicator" if self._multilabel else "class label")
+                + " targets."
+            )
+        if y.ndim == 1:
+            check_known_labels(y, self.classes_)
+        elif y.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y has {y.shape[1]} label columns; the model has {len(self.classes_)}."
+            )
         coef = self.coef_.toarray() if sparse.issparse(self.coef_) else self.coef_
         intercept = (
             self.intercept_ if self.fit_intercept else np.zeros_like(self.intercept_)

@@ -676,3 +676,48 @@ def test_shapes_property(n_samples, n_features, n_classes, multi_class, seed):
     assert np.isin(y_pred, clf.classes_).all()
     scores = clf.decision_function(X_new)
     assert scores.shape == ((7,) if n_classes == 2 else (7, n_classes))
+
+
+@pytest.mark.parametrize(
+    ("weight", "error", "match"),
+    [
+        (-1.0, ValueError, r"class_weight\[0\] is -1.0; class weights must be finite"),
+        (np.nan, ValueError, r"class_weight\[0\] is nan"),
+        (np.inf, ValueError, r"class_weight\[0\] is inf"),
+        (None, TypeError, r"class_weight\[0\] is None of type NoneType"),
+        ("a", TypeError, r"class_weight\[0\] is 'a' of type str"),
+    ],
+)
+def test_bad_class_weight_is_named_before_training(data, weight, error, match):
+    X, y = data
+    clf = PerceptronClassifier(**FAST).fit(X, y)
+    before = _snapshot(clf)
+    y_pred = clf.predict(X)
+    class_weight = {c: 1.0 for c in np.unique(y)} | {0: weight}
+    with pytest.raises(error, match=match):
+        clf.set_params(class_weight=class_weight).fit(X, y)
+    _assert_unchanged(clf, before, X, y_pred)
+
+
+@pytest.mark.parametrize(
+    ("classes", "match"),
+    [
+        ([0.0, 1.0, 2.0, np.nan], "holds NaN"),
+        ([0, 1, 1, 2], "holds the label 1 more than once"),
+    ],
+)
+def test_bad_partial_fit_classes_are_named(data, classes, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        PerceptronClassifier().partial_fit(X, y % 3, classes=classes)
+
+
+def test_diagnostics_check_labels_and_lengths(data):
+    X, y = data
+    clf = PerceptronClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.novikoff_diagnostics(X, np.full(len(y), y.max() + 1))
+    with pytest.raises(ValueError, match="not in classes"):
+        clf.novikoff_diagnostics(X, np.array(["a"] * len(y)))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        clf.novikoff_diagnostics(X, y[:5])

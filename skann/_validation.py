@@ -1,0 +1,150 @@
+"""The checks of targets, classes and weights that both estimators share.
+
+Each raises a ``ValueError`` or ``TypeError`` that names the parameter, the value
+received and what is allowed, before any training starts.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils import compute_class_weight
+
+
+def check_class_weight(class_weight, classes):
+    """Raise unless each weight of a ``class_weight`` dict is finite and >= 0.
+
+    Parameters
+    ----------
+    class_weight : dict, "balanced" or None
+        The estimator's parameter.
+    classes : ndarray of shape (n_classes,)
+        The classes of the problem.
+
+    Raises
+    ------
+    TypeError
+        When a weight is not a real number.
+    ValueError
+        When a weight is negative, NaN or infinite.
+
+    Examples
+    --------
+    >>> check_class_weight({0: 1.0, 1: 2.0}, [0, 1])
+    >>> check_class_weight({0: -1.0, 1: 2.0}, [0, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: class_weight[0] is -1.0; class weights must be finite and >= 0.
+    """
+    if not isinstance(class_weight, dict):
+        return
+    for label, weight in class_weight.items():
+        label = label.item() if isinstance(label, np.generic) else label
+        if isinstance(weight, bool) or not isinstance(weight, Real | np.number):
+            raise TypeError(
+                f"class_weight[{label!r}] is {weight!r} of type "
+                f"{type(weight).__name__}; class weights must be real numbers."
+            )
+        weight = weight.item() if isinstance(weight, np.generic) else weight
+        if not (np.isfinite(weight) and weight >= 0):
+            raise ValueError(
+                f"class_weight[{label!r}] is {weight!r}; class weights must be "
+                "finite and >= 0."
+            )
+
+
+def check_classes(classes):
+    """The sorted classes given to ``partial_fit``: no NaN, no duplicates.
+
+    Parameters
+    ----------
+    classes : array-like of shape (n_classes,)
+        All the classes of the problem.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+        Sorted.
+
+    Raises
+    ------
+    ValueError
+        When ``classes`` holds NaN or a label twice.
+
+    Examples
+    --------
+    >>> check_classes([2, 0, 1])
+    array([0, 1, 2])
+    >>> check_classes([0, 1, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: classes=[0, 1, 1] holds the label 1 more than once.
+    """
+    values = np.asarray(classes)
+    if values.ndim != 1:
+        raise ValueError(f"classes must be 1-D, got shape {values.shape}.")
+    if values.dtype.kind in "fc" and np.isnan(values).any():
+        raise ValueError(
+            f"classes={values.tolist()} holds NaN; labels must be NaN-free."
+        )
+    unique, counts = np.unique(values, return_counts=True)
+    if (counts > 1).any():
+        raise ValueError(
+            f"classes={values.tolist()} holds the label "
+            f"{unique[counts > 1][0].item()!r} more than once."
+        )
+    return unique
+
+
+def check_known_labels(y, classes, name="y"):
+    """Raise if ``y`` holds labels outside ``classes``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Labels.
+    classes : ndarray of shape (n_classes,)
+        The labels the model knows.
+    name : str, default="y"
+        How the error names ``y``.
+
+    Raises
+    ------
+    ValueError
+        Naming the unknown labels and the known ones.
+    """
+    unseen = np.setdiff1d(np.unique(y), classes)
+    if len(unseen):
+        raise ValueError(
+            f"{name} holds the labels {unseen.tolist()} that are not in classes "
+            f"{np.asarray(classes).tolist()}."
+        )
+
+
+def class_weight_per_sample(class_weight, classes, y, class_counts):
+    """The class weight of each sample, to multiply into its sample weight.
+
+    Parameters
+    ----------
+    class_weight : dict or "balanced"
+        Weight of each class, or ``"balanced"``:
+        ``n_samples / (n_classes * count_c)`` computed from ``class_counts``, the
+        counts of everything seen so far (so ``partial_fit`` stays balanced over
+        the whole stream). Classes not seen yet get weight 0 (they have no samples).
+    classes : ndarray of shape (n_classes,)
+        Sorted class labels.
+    y : ndarray of shape (n_samples,)
+        Labels.
+    class_counts : ndarray of int of shape (n_classes,)
+        Samples of each class seen so far, this call included.
+
+    Returns
+    -------
+    weights : ndarray of float64 of shape (n_samples,)
+    """
+    if class_weight == "balanced":
+        seen = class_counts > 0
+        per_class = np.zeros(len(classes), dtype=np.float64)
+        per_class[seen] = class_counts.sum() / (seen.sum() * class_counts[seen])
+    else:
+        per_class = compute_class_weight(class_weight, classes=classes, y=y)
+    return per_class[np.searchsorted(classes, y)]
