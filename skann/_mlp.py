@@ -62,7 +62,7 @@ def _target_matrix(binarizer, y, dtype):
         return binarizer.transform(y).astype(dtype), None
     labels = np.searchsorted(binarizer.classes_, y)
     n_classes = len(binarizer.classes_)
-    if n_classes == 2:
+    if n_classes <= 2:  # one logistic output (all 0 for a single class)
         return (labels == 1).astype(dtype).reshape(-1, 1), labels
     Y = np.zeros((len(labels), n_classes), dtype)
     Y[np.arange(len(labels)), labels] = 1
@@ -79,6 +79,8 @@ def _labels_of(binarizer, output):
     if binarizer.y_type_ == "multiclass":
         return binarizer.classes_.take(output.argmax(axis=1))
     if binarizer.y_type_ == "binary" and output.shape[1] == 1:
+        if len(binarizer.classes_) == 1:  # a single class: always that one
+            return np.repeat(binarizer.classes_, output.shape[0])
         return binarizer.classes_[(output[:, 0] > 0.5).astype(np.intp)]
     return binarizer.inverse_transform(output)
 
@@ -177,8 +179,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     early_stopping : bool, default=False
         Stop when the accuracy on a validation set stalls and keep the best
         weights. The validation set is the ``X_val, y_val`` given to ``fit``, or
-        else ``validation_fraction`` of the data (stratified, weight-aware, copies
-        of a sample on one side). Ignored by ``partial_fit``.
+        else ``validation_fraction`` of the data, drawn as scikit-learn's
+        ``MLPClassifier`` draws it (``train_test_split`` with the estimator's
+        random generator, stratified for binary targets). Ignored by
+        ``partial_fit``.
     validation_fraction : float, default=0.1
         Share held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
@@ -226,8 +230,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     t_ : int
         Samples seen by the stochastic solvers since the weights were initialised.
     n_iter_ : int
-        Epochs (iterations for ``"lbfgs"``) since the weights were initialised;
-        equals ``len(loss_curve_)`` for the stochastic solvers.
+        Epochs (iterations for ``"lbfgs"``) of the last call of ``fit`` (1 after
+        ``partial_fit``), as in scikit-learn: after ``fit``, ``n_iter_ < max_iter``
+        means training converged. ``loss_curve_`` and ``history_`` keep the epochs
+        of every call since the weights were initialised.
     n_layers_ : int
         Layers, input and output included.
     n_outputs_ : int
@@ -254,9 +260,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Differences from scikit-learn's ``MLPClassifier``: ``n_iter_`` counts every
-    epoch since initialisation (scikit-learn resets it on each call while
-    ``loss_curve_`` keeps growing); ``partial_fit`` ignores ``early_stopping``
+    Differences from scikit-learn's ``MLPClassifier`` (listed in the user guide):
+    ``partial_fit`` ignores ``early_stopping``
     (scikit-learn raises); ``"lbfgs"`` keeps float32 and records ``loss_curve_``;
     a diverging fit raises ``FloatingPointError`` naming the learning rate and
     leaves the estimator as it was; ``learning_rate`` schedules apply to
@@ -623,11 +628,6 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 check_known_labels(y, binarizer.classes_)
             else:
                 binarizer.fit(y)
-            if y.ndim == 1 and len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The data contain only one class; BackpropMLPClassifier needs "
-                    f"samples of at least 2 classes, got {binarizer.classes_[0]!r}."
-                )
         else:
             binarizer = self._label_binarizer
             _check_target_kind(binarizer, y, "y")
@@ -652,9 +652,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     def _sample_weights(
         self, X, y, labels, sample_weight, binarizer, first, incremental
     ):
-        """The training weights (class weights included), the total weight per
-        class seen so far, and the user's own ``sample_weight``; ``labels`` are
-        the class indices of :func:`_target_matrix`."""
+        """The training weights (class weights included) and the total weight per
+        class seen so far; ``labels`` are the class indices of
+        :func:`_target_matrix`."""
         raw = None
         if sample_weight is not None:
             raw = _check_sample_weight(
@@ -668,7 +668,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if incremental and not first:
                 counts = counts + self._class_counts
         if self.class_weight is None:
-            return raw, counts, raw
+            return raw, counts
         if y.ndim == 2:
             raise ValueError("class_weight is not supported for multilabel targets.")
         per_sample = class_weight_per_sample(
@@ -679,7 +679,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             sw *= raw
         if not sw.any():
             raise ValueError("class_weight gives every sample a zero weight.")
-        return sw, counts, raw
+        return sw, counts
 
     def _validation_data(self, validation, binarizer, dtype, class_counts):
         X_val, y_val, sw_val = validation if validation else (None, None, None)
@@ -737,7 +737,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         binarizer, y = self._targets(y, classes, first, incremental)
         Y, labels = _target_matrix(binarizer, y, X.dtype)
-        sw, counts, raw_sw = self._sample_weights(
+        sw, counts = self._sample_weights(
             X, y, labels, sample_weight, binarizer, first, incremental
         )
         val = self._validation_data(validation, binarizer, X.dtype, counts)
@@ -761,7 +761,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.solver == "lbfgs":
                 run.fit_lbfgs(X, Y, sw, val, rng)
             else:
-                run.fit_stochastic(X, Y, y, labels, sw, raw_sw, val, rng)
+                run.fit_stochastic(X, Y, labels, sw, val, rng)
         run.commit(binarizer)
         self._class_counts = counts
         return self
