@@ -15,7 +15,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skann._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from skann._compat import (
+    Interval,
+    Options,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+)
 from skann._engine import (
     check_known_labels,
     class_weight_per_sample,
@@ -189,8 +195,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Decay rates of Adam's moment estimates.
     epsilon : float, default=1e-8
         Adam's numerical-stability constant.
-    n_iter_no_change : int, default=10
-        Patience of the stopping rule, in epochs.
+    n_iter_no_change : int or np.inf, default=10
+        Patience of the stopping rule, in epochs; ``np.inf`` never stops early.
     max_fun : int, default=15000
         Most loss evaluations of ``"lbfgs"``.
     class_weight : dict, "balanced" or None, default=None
@@ -311,7 +317,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
@@ -634,10 +643,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             labels = unique_labels(y)
             if self.warm_start and not incremental:
                 if set(labels) != set(self.classes_):
+                    # scikit-learn's message, which code written for it may match
                     raise ValueError(
-                        "warm_start=True needs y with the classes of the previous "
-                        f"fit, {self.classes_.tolist()}; y has {labels.tolist()}. "
-                        "Set warm_start=False to start anew."
+                        "warm_start can only be used where `y` has the same classes "
+                        "as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {labels}"
                     )
             elif classes is not None and not np.array_equal(
                 np.sort(classes), self.classes_

@@ -137,7 +137,9 @@ def test_warm_start_with_changed_classes(data):
     X, y = data
     clf = BackpropMLPClassifier(warm_start=True, **FAST).fit(X, y)
     before = _state(clf)
-    with pytest.raises(ValueError, match="warm_start=True needs y with the classes"):
+    with pytest.raises(
+        ValueError, match="warm_start can only be used where `y` has the same classes"
+    ):
         clf.fit(X[y < 2], y[y < 2])
     _assert_unchanged(clf, before, X)
 

@@ -8,7 +8,6 @@ random generator, one independent draw per sample, unit and batch.
 """
 
 
-
 def dropout_masks(random_state, n, layer_sizes, rates, dtype):
     """Inverted-dropout masks ``M_l`` of the hidden layers for a batch of ``n`` rows.
 

@@ -256,6 +256,11 @@ class _Update:
 
     _scratch_rows = 1
 
+    @property
+    def learning_rate(self):
+        """The current step size ``eta`` of the schedule (scikit-learn's name)."""
+        return self.schedule.learning_rate
+
     def _work_space(self, dtype):
         if self.update is not self._reference:
             return None  # the kernel needs none
