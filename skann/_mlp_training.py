@@ -427,19 +427,38 @@ def validation_split(n_samples, Y, validation_fraction, rng):
     -------
     train, validation : ndarray of int
 
+    Where scikit-learn's split would raise (fewer than two rows held out, or fewer
+    than the classes it stratifies by), the fewest rows that make a split are held
+    out instead (two, or one per class), on data of four rows or more.
+
     Raises
     ------
     ValueError
-        When fewer than two rows are held out.
+        When no split holds out two rows and keeps one for training.
     """
     stratify = Y.astype(bool) if Y.shape[1] == 1 else None
-    train, validation = train_test_split(
-        np.arange(n_samples),
-        random_state=rng,
-        test_size=validation_fraction,
-        stratify=stratify,
-    )
-    if len(validation) < 2:
+    rows = np.arange(n_samples)
+    try:
+        train, validation = train_test_split(
+            rows,
+            random_state=rng,
+            test_size=validation_fraction,
+            stratify=stratify,
+        )
+    except ValueError:  # too few rows to stratify at this fraction
+        train = validation = rows[:0]
+    if len(validation) < 2 and n_samples >= 4:
+        # Where scikit-learn raises (fewer than two held-out rows, or fewer than
+        # the classes it stratifies by), hold out the fewest rows that work.
+        strata = 1 if stratify is None else len(np.unique(stratify))
+        classes_ok = stratify is None or np.bincount(stratify[:, 0]).min() >= 2
+        train, validation = train_test_split(
+            rows,
+            random_state=rng,
+            test_size=max(2, strata),
+            stratify=stratify if classes_ok else None,
+        )
+    if len(validation) < 2 or len(train) == 0:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' or the "
             "size of your dataset."

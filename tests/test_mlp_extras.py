@@ -513,8 +513,13 @@ def test_validation_split_is_sklearns():
         np.arange(30), random_state=np.random.RandomState(0), test_size=0.2
     )
     np.testing.assert_array_equal(val, expected_val)
+    # where scikit-learn's split fails, the fewest rows that make a split
+    train, val = validation_split(10, Y3[:10], 0.1, np.random.RandomState(0))
+    assert len(val) == 2 and len(train) == 8
+    train, val = validation_split(10, Y[:10], 0.1, np.random.RandomState(0))
+    assert len(val) == len(np.unique(Y[:10])) or len(val) == 2
     with pytest.raises(ValueError, match="validation set is too small"):
-        validation_split(10, Y3[:10], 0.1, np.random.RandomState(0))
+        validation_split(3, Y3[:3], 0.1, np.random.RandomState(0))
 
 
 def test_validation_records_continue_under_warm_start(digits):
