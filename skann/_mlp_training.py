@@ -461,7 +461,7 @@ def validation_split(n_samples, Y, validation_fraction, rng):
     if len(validation) < 2 or len(train) == 0:
         raise ValueError(
             "The validation set is too small. Increase 'validation_fraction' or the "
-            "size of your dataset."
+            f"size of your dataset (n_samples = {n_samples})."
         )
     return train, validation
 
