@@ -13,10 +13,10 @@ the full epoch:
   error's pass);
 - ``no gather``: ``shuffle=False``, so each batch is a contiguous slice of ``X``
   instead of rows gathered from all over it;
-- ``NumPy optimiser step`` and ``NumPy layer steps``: the optional numba kernels
-  (``skann._math.compiled_optimizers``; ``skann._math.compiled_layers``, the relu
-  layers and the softmax output) are switched off, so that step runs as NumPy
-  code (same result, bit for bit); a negative "part" is what the kernels save.
+- ``NumPy optimiser step`` and ``NumPy layer steps``: the numba kernels
+  (``skann._kernels.optimizers``; ``skann._kernels.backprop``, the relu layers and
+  the softmax output) are replaced by their NumPy references in ``skann._math``
+  (same result, bit for bit); a negative "part" is what the kernels save.
 
 The parts are switched off by replacing skann's private functions for the run;
 the models trained that way are wrong on purpose, only their times matter. The
@@ -59,10 +59,12 @@ from bench_mlp import _mlp_params, make_data
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
+import skann
 import skann._math.optimizers as optimizers
 import skann._mlp_batches as batches
+import skann._mlp_training as training
 from skann import BackpropMLPClassifier
-from skann._math import compiled_layers, compiled_optimizers
+from skann._backend import implementation
 from skann._math.backprop import ParameterLayout
 
 ABLATIONS = (
@@ -93,6 +95,18 @@ def _patches():
             setattr(owner, attribute, value)
 
 
+def _reference_for(module):
+    """``skann._backend.implementation``, but the NumPy reference for ``module``."""
+
+    def choose(name_of_module, name):
+        if name_of_module == module:
+            with skann.config_context(compiled=False):
+                return implementation(name_of_module, name)
+        return implementation(name_of_module, name)
+
+    return choose
+
+
 def _switch_off(name, patch):
     """Patch skann, with ``patch`` of :func:`_patches`, for the ablation ``name``."""
     if name == "no optimiser step":
@@ -100,9 +114,9 @@ def _switch_off(name, patch):
     elif name == "no L2 penalty sum":
         patch(batches, "l2_penalty", lambda *args: 0.0)
     elif name == "NumPy optimiser step":
-        patch(compiled_optimizers, "AVAILABLE", False)
+        patch(training, "implementation", _reference_for("optimizers"))
     elif name == "NumPy layer steps":
-        patch(compiled_layers, "AVAILABLE", False)
+        patch(batches, "implementation", _reference_for("backprop"))
     elif name == "no loss":
         init = batches.BatchTrainer.__init__
 
@@ -255,10 +269,20 @@ def parts_in_epoch(dtype="float32", n_samples=60_000, epochs=2, fits=12):
         def clock(owner, attribute, name):
             patch(owner, attribute, _clocked(parts, name, getattr(owner, attribute)))
 
-        clock(batches, "forward_pass", "forward")
-        clock(batches, "backpropagate", "backprop")
+        kinds = {
+            "forward_pass": "forward",
+            "backpropagate": "backprop",
+            "softmax_output_error": "backprop",
+        }
+
+        def clocked_implementation(module, name):
+            function = implementation(module, name)
+            if name in kinds:
+                return _clocked(parts, kinds[name], function)
+            return function
+
+        patch(batches, "implementation", clocked_implementation)
         clock(batches, "output_delta", "backprop")
-        clock(batches.compiled_layers, "softmax_output_error", "backprop")
         for loss in ("true_class_log_loss", "l2_penalty"):
             clock(batches, loss, "loss")
         clock(optimizers.Adam, "step", "Adam")

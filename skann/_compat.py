@@ -7,11 +7,12 @@ rename is fixed in one place.
 from sklearn.base import _fit_context
 from sklearn.linear_model._base import SparseCoefMixin
 from sklearn.utils._chunking import get_chunk_n_rows
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
     "Interval",
+    "Options",
     "SparseCoefMixin",
     "StrOptions",
     "_check_sample_weight",

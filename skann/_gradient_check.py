@@ -79,8 +79,7 @@ def check_gradient(
     rates = estimator._dropout_rates(len(hidden))
     masks = None
     if any(rates):
-        keys = rng.randint(0, 2**62, size=X.shape[0], dtype=np.int64).astype(np.uint64)
-        masks = dropout_masks(keys, 0, hidden, rates, np.float64)
+        masks = dropout_masks(rng, X.shape[0], hidden, rates, np.float64)
     activation = estimator._activation()
 
     def evaluate(parameters):

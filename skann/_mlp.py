@@ -15,7 +15,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skann._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from skann._compat import (
+    Interval,
+    Options,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+)
 from skann._engine import (
     check_known_labels,
     class_weight_per_sample,
@@ -62,7 +68,7 @@ def _target_matrix(binarizer, y, dtype):
         return binarizer.transform(y).astype(dtype), None
     labels = np.searchsorted(binarizer.classes_, y)
     n_classes = len(binarizer.classes_)
-    if n_classes == 2:
+    if n_classes <= 2:  # one logistic output (all 0 for a single class)
         return (labels == 1).astype(dtype).reshape(-1, 1), labels
     Y = np.zeros((len(labels), n_classes), dtype)
     Y[np.arange(len(labels)), labels] = 1
@@ -79,6 +85,8 @@ def _labels_of(binarizer, output):
     if binarizer.y_type_ == "multiclass":
         return binarizer.classes_.take(output.argmax(axis=1))
     if binarizer.y_type_ == "binary" and output.shape[1] == 1:
+        if len(binarizer.classes_) == 1:  # a single class: always that one
+            return np.repeat(binarizer.classes_, output.shape[0])
         return binarizer.classes_[(output[:, 0] > 0.5).astype(np.intp)]
     return binarizer.inverse_transform(output)
 
@@ -177,16 +185,18 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     early_stopping : bool, default=False
         Stop when the accuracy on a validation set stalls and keep the best
         weights. The validation set is the ``X_val, y_val`` given to ``fit``, or
-        else ``validation_fraction`` of the data (stratified, weight-aware, copies
-        of a sample on one side). Ignored by ``partial_fit``.
+        else ``validation_fraction`` of the data, drawn as scikit-learn's
+        ``MLPClassifier`` draws it (``train_test_split`` with the estimator's
+        random generator, stratified for binary targets). Ignored by
+        ``partial_fit``.
     validation_fraction : float, default=0.1
         Share held out for early stopping.
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of Adam's moment estimates.
     epsilon : float, default=1e-8
         Adam's numerical-stability constant.
-    n_iter_no_change : int, default=10
-        Patience of the stopping rule, in epochs.
+    n_iter_no_change : int or np.inf, default=10
+        Patience of the stopping rule, in epochs; ``np.inf`` never stops early.
     max_fun : int, default=15000
         Most loss evaluations of ``"lbfgs"``.
     class_weight : dict, "balanced" or None, default=None
@@ -226,8 +236,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     t_ : int
         Samples seen by the stochastic solvers since the weights were initialised.
     n_iter_ : int
-        Epochs (iterations for ``"lbfgs"``) since the weights were initialised;
-        equals ``len(loss_curve_)`` for the stochastic solvers.
+        Epochs (iterations for ``"lbfgs"``) of the last call of ``fit`` (1 after
+        ``partial_fit``), as in scikit-learn: after ``fit``, ``n_iter_ < max_iter``
+        means training converged. ``loss_curve_`` and ``history_`` keep the epochs
+        of every call since the weights were initialised.
     n_layers_ : int
         Layers, input and output included.
     n_outputs_ : int
@@ -254,9 +266,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Differences from scikit-learn's ``MLPClassifier``: ``n_iter_`` counts every
-    epoch since initialisation (scikit-learn resets it on each call while
-    ``loss_curve_`` keeps growing); ``partial_fit`` ignores ``early_stopping``
+    Differences from scikit-learn's ``MLPClassifier`` (listed in the user guide):
+    ``partial_fit`` ignores ``early_stopping``
     (scikit-learn raises); ``"lbfgs"`` keeps float32 and records ``loss_curve_``;
     a diverging fit raises ``FloatingPointError`` naming the learning rate and
     leaves the estimator as it was; ``learning_rate`` schedules apply to
@@ -306,7 +317,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
@@ -623,21 +637,17 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 check_known_labels(y, binarizer.classes_)
             else:
                 binarizer.fit(y)
-            if y.ndim == 1 and len(binarizer.classes_) < 2:
-                raise ValueError(
-                    "The data contain only one class; BackpropMLPClassifier needs "
-                    f"samples of at least 2 classes, got {binarizer.classes_[0]!r}."
-                )
         else:
             binarizer = self._label_binarizer
             _check_target_kind(binarizer, y, "y")
             labels = unique_labels(y)
             if self.warm_start and not incremental:
                 if set(labels) != set(self.classes_):
+                    # scikit-learn's message, which code written for it may match
                     raise ValueError(
-                        "warm_start=True needs y with the classes of the previous "
-                        f"fit, {self.classes_.tolist()}; y has {labels.tolist()}. "
-                        "Set warm_start=False to start anew."
+                        "warm_start can only be used where `y` has the same classes "
+                        "as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {labels}"
                     )
             elif classes is not None and not np.array_equal(
                 np.sort(classes), self.classes_
@@ -652,9 +662,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     def _sample_weights(
         self, X, y, labels, sample_weight, binarizer, first, incremental
     ):
-        """The training weights (class weights included), the total weight per
-        class seen so far, and the user's own ``sample_weight``; ``labels`` are
-        the class indices of :func:`_target_matrix`."""
+        """The training weights (class weights included) and the total weight per
+        class seen so far; ``labels`` are the class indices of
+        :func:`_target_matrix`."""
         raw = None
         if sample_weight is not None:
             raw = _check_sample_weight(
@@ -668,7 +678,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if incremental and not first:
                 counts = counts + self._class_counts
         if self.class_weight is None:
-            return raw, counts, raw
+            return raw, counts
         if y.ndim == 2:
             raise ValueError("class_weight is not supported for multilabel targets.")
         per_sample = class_weight_per_sample(
@@ -679,7 +689,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             sw *= raw
         if not sw.any():
             raise ValueError("class_weight gives every sample a zero weight.")
-        return sw, counts, raw
+        return sw, counts
 
     def _validation_data(self, validation, binarizer, dtype, class_counts):
         X_val, y_val, sw_val = validation if validation else (None, None, None)
@@ -737,7 +747,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         binarizer, y = self._targets(y, classes, first, incremental)
         Y, labels = _target_matrix(binarizer, y, X.dtype)
-        sw, counts, raw_sw = self._sample_weights(
+        sw, counts = self._sample_weights(
             X, y, labels, sample_weight, binarizer, first, incremental
         )
         val = self._validation_data(validation, binarizer, X.dtype, counts)
@@ -761,7 +771,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.solver == "lbfgs":
                 run.fit_lbfgs(X, Y, sw, val, rng)
             else:
-                run.fit_stochastic(X, Y, y, labels, sw, raw_sw, val, rng)
+                run.fit_stochastic(X, Y, labels, sw, val, rng)
         run.commit(binarizer)
         self._class_counts = counts
         return self

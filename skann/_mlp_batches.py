@@ -9,16 +9,20 @@ per fit and reused by every batch, so an epoch allocates almost nothing.
 import numpy as np
 from scipy import sparse
 
-from skann._engine import row_batches, row_hashes
-from skann._math import compiled_layers
+from skann._backend import implementation
+from skann._engine import row_batches
 from skann._math.activations import OUTPUT_ACTIVATIONS, softmax
-from skann._math.backprop import backpropagate, forward_pass, output_delta
+from skann._math.backprop import output_delta
 from skann._math.dropout import dropout_masks
 from skann._math.losses import LOSSES, l2_penalty, true_class_log_loss
 
 
 class BatchTrainer:
     """The epoch → batch → step ladder of the stochastic solvers.
+
+    The forward pass, backpropagation and the softmax output error are chosen
+    once per fit, here: the compiled kernels of :mod:`skann._kernels.backprop` or
+    their NumPy references (:func:`skann._backend.implementation`).
 
     Parameters
     ----------
@@ -36,7 +40,7 @@ class BatchTrainer:
     batch_size : int
         Rows per batch.
     rng : numpy.random.RandomState
-        Draws the row-hash coefficients and the seed of the dropout masks.
+        Draws the dropout masks.
     """
 
     def __init__(self, run, X, Y, labels, sw, batch_size, rng):
@@ -47,9 +51,13 @@ class BatchTrainer:
         self.units = units = run.layout.layer_units
         self.dense = not sparse.issparse(X)
         self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
+        self.forward_pass = implementation("backprop", "forward_pass")
+        self.backpropagate = implementation("backprop", "backpropagate")
+        self.softmax_output_error = implementation("backprop", "softmax_output_error")
         # A softmax output's loss and error read one class index per row, not a
-        # one-hot row (compiled_layers.softmax_output_error, the same result).
-        self.labels = labels if _fused_output(run, labels) else None
+        # one-hot row (softmax_output_error, the same result).
+        softmax_output = OUTPUT_ACTIVATIONS[run.out_activation] is softmax
+        self.labels = labels if softmax_output else None
         if self.labels is None:
             self.Y_batch = np.empty((batch_size, units[-1]), dtype)
         else:
@@ -64,12 +72,7 @@ class BatchTrainer:
         self.loss = LOSSES[run.out_activation]
         self.alpha = run.est.alpha
         self.dropout = run.dropout if any(run.dropout) else None
-        # Dropout masks are keyed by each row's contents: copies of a sample get
-        # the same mask, so integer weights act as copies.
-        self.row_keys = row_hashes(X, None, rng) if self.dropout else None
-        # Drawn once: the shuffles use a number of draws that depends on n, and the
-        # masks must not.
-        self.dropout_seed = int(rng.randint(2**31)) if self.dropout else 0
+        self.rng = rng
 
     def epoch(self, order):
         """Run one epoch over the rows ``order``; return the summed batch losses.
@@ -90,16 +93,13 @@ class BatchTrainer:
         layers = run.layout.views(run.theta)
         weights = [run.theta[: run.layout.n_weights]]
         contiguous = np.array_equal(order, np.arange(order[0], order[0] + len(order)))
-        epoch_key = self.dropout_seed * 1_000_003 + run.n_iter
         total = 0.0
         for batch in row_batches(len(order), self.batch_size):
             if contiguous:
                 rows = slice(order[0] + batch.start, order[0] + batch.stop)
             else:
                 rows = order[batch]
-            total += self._step(
-                rows, batch.stop - batch.start, epoch_key, layers, weights
-            )
+            total += self._step(rows, batch.stop - batch.start, layers, weights)
         return total
 
     def _buffers(self, m):
@@ -111,7 +111,7 @@ class BatchTrainer:
             )
         return self._views[m]
 
-    def _step(self, rows, m, epoch_key, layers, weights):
+    def _step(self, rows, m, layers, weights):
         """Forward pass, loss, backpropagation and the optimiser's step on one
         batch; return the batch's loss times ``m``, its number of rows."""
         run = self.run
@@ -137,18 +137,14 @@ class BatchTrainer:
         masks = kept = None
         if self.dropout:
             masks = dropout_masks(
-                self.row_keys[rows],
-                epoch_key,
-                self.units[1:-1],
-                self.dropout,
-                run.dtype,
+                self.rng, m, self.units[1:-1], self.dropout, run.dtype
             )
             kept = []
         elif self.hidden.from_net_input:
             kept = []
         coefs, intercepts = layers
         layer_out, deltas = self._buffers(m)
-        activations = forward_pass(
+        activations = self.forward_pass(
             Xb,
             coefs,
             intercepts,
@@ -166,11 +162,9 @@ class BatchTrainer:
             loss = self.loss(Yb, P, swb)
             output_delta(P, Yb, swb, weight, bias_gradient)
         else:
-            p_true = compiled_layers.softmax_output_error(
-                P, labels, swb, weight, bias_gradient
-            )
+            p_true = self.softmax_output_error(P, labels, swb, weight, bias_gradient)
             loss = true_class_log_loss(p_true, swb)
-        backpropagate(
+        self.backpropagate(
             activations,
             coefs,
             self.hidden.derivative,
@@ -187,13 +181,3 @@ class BatchTrainer:
             run.theta, self.gradient, run.layout.n_weights, self.alpha / weight
         )
         return loss * m
-
-
-def _fused_output(run, labels):
-    """Whether the output layer's loss and error may run as one compiled pass from
-    the class indices: a softmax output (one-hot targets), numba, and the indices."""
-    return (
-        compiled_layers.AVAILABLE
-        and labels is not None
-        and OUTPUT_ACTIVATIONS[run.out_activation] is softmax
-    )

@@ -13,18 +13,18 @@ from array import array
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 
+from skann._backend import implementation
 from skann._engine import (
     EpochLog,
     StoppingRule,
     chunked_rows,
     epoch_order,
-    row_hashes,
-    validation_split,
     warn_not_converged,
 )
 from skann._math.activations import OUTPUT_ACTIVATIONS
-from skann._math.backprop import forward_pass, loss_and_gradient
+from skann._math.backprop import loss_and_gradient
 from skann._math.dropout import dropout_masks
 from skann._math.losses import LOSSES
 from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbfgs
@@ -35,8 +35,10 @@ def forward_in_chunks(X, coefs, intercepts, hidden_activation, last_activation):
     """The last layer's output of :func:`forward_pass`, computed chunk by chunk.
 
     Each chunk's activations take at most the engine's chunk budget, so a million
-    rows never build one large activation matrix.
+    rows never build one large activation matrix. The forward pass is the kernel of
+    :mod:`skann._kernels.backprop` or its reference, chosen once per call.
     """
+    forward_pass = implementation("backprop", "forward_pass")
     result = np.empty((X.shape[0], coefs[-1].shape[1]), dtype=X.dtype)
     row_bytes = X.dtype.itemsize * sum(W.shape[1] for W in coefs)
     for rows in chunked_rows(X.shape[0], row_bytes):
@@ -78,11 +80,15 @@ class Run:
         # flat array of float64, one row of len(_HISTORY_COLUMNS) per epoch: 48
         # bytes per epoch, where a dict per epoch took several hundred.
         self.loss_curve, self.history = [], array("d")
+        # n_iter counts the epochs of this call (scikit-learn's n_iter_); epoch
+        # counts them since the weights were initialised (history_, best_iteration_)
+        self.n_iter = 0
         if first:
-            self.n_iter, self.t, self.weight_seen = 0, 0, 0.0
+            self.epoch, self.t, self.weight_seen = 0, 0, 0.0
             self.best_loss = np.inf
         else:
-            self.n_iter, self.t = est.n_iter_, est.t_
+            self.epoch = len(est._history) // len(_HISTORY_COLUMNS)
+            self.t = est.t_
             self.weight_seen = getattr(est, "_weight_seen", float(est.t_))
             best_loss = getattr(est, "best_loss_", None)
             self.best_loss = np.inf if best_loss is None else best_loss
@@ -98,13 +104,16 @@ class Run:
         est = self.est
         rule_class = SGD if est.solver == "sgd" else Adam
         previous = getattr(est, "_optimizer", None)
+        update = implementation("optimizers", f"{est.solver}_update")
         if (
             self.incremental
             and not self.first
             and isinstance(previous, rule_class)
             and previous.size == self.layout.size
         ):
-            return copy.deepcopy(previous)
+            optimizer = copy.deepcopy(previous)
+            optimizer.update = update
+            return optimizer
         schedule = LearningRateSchedule(
             est.learning_rate,
             est.learning_rate_init,
@@ -120,6 +129,7 @@ class Run:
                 schedule,
                 est.momentum,
                 est.nesterovs_momentum,
+                update=update,
             )
         return Adam(
             self.layout.size,
@@ -128,6 +138,7 @@ class Run:
             est.beta_1,
             est.beta_2,
             est.epsilon,
+            update=update,
         )
 
     def _batch_size(self, n):
@@ -143,24 +154,19 @@ class Run:
             )
         return min(est.batch_size, n)
 
-    def fit_stochastic(self, X, Y, y, labels, sw, raw_sw, val, rng):
+    def fit_stochastic(self, X, Y, labels, sw, val, rng):
         """Epochs of ``"sgd"`` or ``"adam"``.
 
         ``labels`` holds each sample's class index (None for multilabel ``y``).
-
         ``sw`` weighs the training loss and the validation score (class weights
-        included, so early stopping follows the objective being minimised);
-        ``raw_sw``, the user's ``sample_weight``, decides the validation split.
+        included, so early stopping follows the objective being minimised).
         """
         est = self.est
         rows = np.arange(X.shape[0])
         early_stopping = est.early_stopping and not self.incremental
         if early_stopping and val is None:
-            codes = None
-            if y.ndim == 1:
-                codes = Y.argmax(axis=1) if Y.shape[1] > 1 else (Y[:, 0] > 0)
             rows, held_out = validation_split(
-                X, codes, raw_sw, est.validation_fraction, rng
+                X.shape[0], Y, est.validation_fraction, rng
             )
             val = (
                 X[held_out],
@@ -196,6 +202,7 @@ class Run:
                 loss = trainer.epoch(order) / n
                 self._check_finite(loss)
                 self.n_iter += 1
+                self.epoch += 1
                 self.t += n
                 self.weight_seen += epoch_weight
                 self.loss = loss
@@ -205,11 +212,11 @@ class Run:
                     val_loss, score = self._validate(*val)
                     self.validation_scores.append(score)
                     self.validation_losses.append(val_loss)
-                improved, stop = rule.update(self.n_iter, loss, 1, score)
+                improved, stop = rule.update(self.epoch, loss, 1, score)
                 if early_stopping and improved:
                     best_theta[...] = self.theta
                     self.best_validation_score = score
-                    self.best_iteration = self.n_iter
+                    self.best_iteration = self.epoch
                 if not early_stopping:
                     self.best_loss = min(self.best_loss, loss)
                 self._record(loss, val_loss, score, learning_rate, started, log)
@@ -253,7 +260,7 @@ class Run:
         nan = float("nan")
         self.history.extend(
             (
-                self.n_iter,
+                self.epoch,
                 loss,
                 nan if val_loss is None else val_loss,
                 nan if score is None else score,
@@ -261,7 +268,7 @@ class Run:
                 seconds,
             )
         )
-        message = f"Iteration {self.n_iter}, loss = {loss:.8f}"
+        message = f"Iteration {self.epoch}, loss = {loss:.8f}"
         if score is not None:
             message += f", validation loss = {val_loss:.8f}, score = {score:.6f}"
         if learning_rate == learning_rate:
@@ -306,9 +313,8 @@ class Run:
         if any(self.dropout):
             # L-BFGS needs one deterministic objective: one mask per sample for the
             # whole run (dropout as a fixed random thinning of the network).
-            keys = row_hashes(X, None, rng)
             hidden = self.layout.layer_units[1:-1]
-            masks = dropout_masks(keys, 0, hidden, self.dropout, self.dtype)
+            masks = dropout_masks(rng, X.shape[0], hidden, self.dropout, self.dtype)
 
         def loss_and_grad(x):
             theta[...] = x
@@ -333,6 +339,7 @@ class Run:
 
         def record(loss):
             self.n_iter += 1
+            self.epoch += 1
             self.loss_curve.append(float(loss))
             val_loss = score = None
             if val is not None:
@@ -395,6 +402,68 @@ class Run:
             est.best_iteration_ = self.best_iteration
         # None after lbfgs: a later partial_fit must not resume an older optimiser.
         est._optimizer = self.optimizer
+
+
+def validation_split(n_samples, Y, validation_fraction, rng):
+    """The training and validation rows of ``early_stopping``, as scikit-learn's
+    ``MLPClassifier`` draws them.
+
+    ``train_test_split`` with the estimator's random generator, stratified by the
+    target when the network has one output (binary ``y``) and not otherwise, as
+    scikit-learn does; so the same ``random_state`` holds out the same rows.
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows of the training data.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Binarised targets.
+    validation_fraction : float
+        Share of the rows held out.
+    rng : numpy.random.RandomState
+        The estimator's random generator (after the initial weights).
+
+    Returns
+    -------
+    train, validation : ndarray of int
+
+    Where scikit-learn's split would raise (fewer than two rows held out, or fewer
+    than the classes it stratifies by), the fewest rows that make a split are held
+    out instead (two, or one per class), on data of four rows or more.
+
+    Raises
+    ------
+    ValueError
+        When no split holds out two rows and keeps one for training.
+    """
+    stratify = Y.astype(bool) if Y.shape[1] == 1 else None
+    rows = np.arange(n_samples)
+    try:
+        train, validation = train_test_split(
+            rows,
+            random_state=rng,
+            test_size=validation_fraction,
+            stratify=stratify,
+        )
+    except ValueError:  # too few rows to stratify at this fraction
+        train = validation = rows[:0]
+    if len(validation) < 2 and n_samples >= 4:
+        # Where scikit-learn raises (fewer than two held-out rows, or fewer than
+        # the classes it stratifies by), hold out the fewest rows that work.
+        strata = 1 if stratify is None else len(np.unique(stratify))
+        classes_ok = stratify is None or np.bincount(stratify[:, 0]).min() >= 2
+        train, validation = train_test_split(
+            rows,
+            random_state=rng,
+            test_size=max(2, strata),
+            stratify=stratify if classes_ok else None,
+        )
+    if len(validation) < 2 or len(train) == 0:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the "
+            f"size of your dataset (n_samples = {n_samples})."
+        )
+    return train, validation
 
 
 def history_frame(history):

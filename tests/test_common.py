@@ -53,8 +53,10 @@ CONFIGURATIONS = {
 
 
 # Solver × activation, each schedule and early stopping: the configurations of
-# BackpropMLPClassifier users meet. Only "adam_minibatch" has expected failures
-# (MINI_BATCH_ORDER below); the solver × activation grid has none.
+# BackpropMLPClassifier users meet. Expected failures: mini-batches, dropout and
+# early stopping's random split for sample-weight equivalence, and the open
+# class-weight failure with early stopping (expected_failures below); the solver ×
+# activation grid has none.
 MLP_CONFIGURATIONS = {
     "adam_relu": {},
     "adam_tanh": {"activation": "tanh", "learning_rate_init": 0.01},
@@ -80,6 +82,7 @@ MLP_CONFIGURATIONS = {
     "lbfgs_identity": {"solver": "lbfgs", "activation": "identity"},
     "lbfgs_relu": {"solver": "lbfgs"},
     "adam_early_stopping": {"early_stopping": True, "learning_rate_init": 0.01},
+    "adam_identity_early_stopping": {"activation": "identity", "early_stopping": True},
     "adam_minibatch": {"batch_size": 8},
     "adam_dropout": {"dropout": 0.2},
     "lbfgs_dropout_per_layer": {
@@ -132,14 +135,40 @@ MINI_BATCH_ORDER = (
 )
 
 
+RANDOM_HELD_OUT = (
+    "early_stopping holds out scikit-learn's random split of the rows: a sample of "
+    "weight k falls on one side where its k copies are split between both, as in "
+    "MLPClassifier (whose default has no early stopping)."
+)
+RANDOM_MASKS = (
+    "Dropout masks are drawn from random_state for each row visited: a sample of "
+    "weight k gets one mask where its k copies get k different ones."
+)
+SATURATED_VALIDATION = (
+    "OPEN (issue 13): on the check's 50 noisy samples the held-out set has 5 rows, "
+    "its class-weighted accuracy is 1.0 from the first epochs, so early stopping "
+    "stops after n_iter_no_change epochs, before the network has moved its "
+    "boundary (60+ epochs are needed)."
+)
+
+
 def expected_failures(estimator):
     if isinstance(estimator, BackpropMLPClassifier):
+        failures = {}
+        reason = None
         if estimator.batch_size == 8:
-            return {
-                "check_sample_weight_equivalence_on_dense_data": MINI_BATCH_ORDER,
-                "check_sample_weight_equivalence_on_sparse_data": MINI_BATCH_ORDER,
-            }
-        return {}
+            reason = MINI_BATCH_ORDER
+        elif estimator.early_stopping and not isinstance(
+            estimator, MLPWithValidationSet
+        ):
+            reason = RANDOM_HELD_OUT
+            failures["check_class_weight_classifiers"] = SATURATED_VALIDATION
+        elif estimator.dropout != 0.0:
+            reason = RANDOM_MASKS
+        if reason:
+            failures["check_sample_weight_equivalence_on_dense_data"] = reason
+            failures["check_sample_weight_equivalence_on_sparse_data"] = reason
+        return failures
     name = _name(estimator)
     failures = {}
     if name != "full_batch":

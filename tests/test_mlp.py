@@ -301,7 +301,9 @@ def test_partial_fit_matches_sklearn_partial_fit(digits):
         theirs.partial_fit(X[batch], y[batch], classes=classes)
     _assert_same_network(ours, theirs)
     assert ours.t_ == theirs.t_ == len(y)
-    assert ours.n_iter_ == len(ours.loss_curve_) == 4
+    # as scikit-learn's: n_iter_ counts the epochs of the last call
+    assert ours.n_iter_ == theirs.n_iter_ == 1
+    assert len(ours.loss_curve_) == len(theirs.loss_curve_) == 4
 
 
 def test_n_iter_and_t_stay_coherent_with_warm_start(digits):
@@ -314,12 +316,41 @@ def test_n_iter_and_t_stay_coherent_with_warm_start(digits):
         clf.fit(X, y)
         first = [W.copy() for W in clf.coefs_]
         clf.fit(X, y)
-    assert clf.n_iter_ == len(clf.loss_curve_) == 6
+    # n_iter_ counts the epochs of the last fit, as scikit-learn's does; t_,
+    # loss_curve_ and history_ keep every epoch since the weights were drawn
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 6
     assert clf.t_ == 6 * len(y)
+    assert clf.history_["epoch"].tolist() == [1, 2, 3, 4, 5, 6]
     assert not np.allclose(first[0], clf.coefs_[0])
     clf.partial_fit(X, y)
-    assert clf.n_iter_ == len(clf.loss_curve_) == 7
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 7
     assert clf.t_ == 7 * len(y)
+    assert clf.history_["epoch"].iloc[-1] == 7
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_early_stopping_matches_sklearn(digits, binary, weighted):
+    # the same held-out rows (scikit-learn's train_test_split, stratified for
+    # binary y), the same epochs, the same restored weights
+    X, y = digits
+    if binary:
+        y = (y > 4).astype(int)
+    sw = np.random.RandomState(0).uniform(0.5, 2, len(y)) if weighted else None
+    ours, theirs = _fit_both(
+        X,
+        y,
+        sample_weight=sw,
+        hidden_layer_sizes=(10,),
+        early_stopping=True,
+        n_iter_no_change=2,
+        max_iter=30,
+        random_state=0,
+    )
+    assert ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    assert ours.best_validation_score_ == pytest.approx(theirs.best_validation_score_)
+    _assert_same_network(ours, theirs)
 
 
 def test_early_stopping_restores_the_best_epoch(digits):
@@ -350,24 +381,6 @@ def test_early_stopping_restores_the_best_epoch(digits):
         warnings.simplefilter("ignore", ConvergenceWarning)
         replay.fit(X, y)
     _assert_same_network(clf, replay, rtol=0, atol=0)
-
-
-def test_validation_split_is_stratified_and_weight_aware(digits):
-    from skann._engine import validation_split
-
-    X, y = digits
-    rng = np.random.RandomState(0)
-    train, val = validation_split(X, y, None, 0.2, rng)
-    assert len(np.intersect1d(train, val)) == 0
-    assert len(train) + len(val) == len(y)
-    for label in np.unique(y):
-        assert (y[val] == label).sum() == np.ceil(0.2 * (y == label).sum())
-    # Copies of a row fall on the same side of the split.
-    X2, y2 = np.vstack([X, X[:50]]), np.concatenate([y, y[:50]])
-    train, val = validation_split(X2, y2, None, 0.2, np.random.RandomState(1))
-    held = np.zeros(len(y2), bool)
-    held[val] = True
-    np.testing.assert_array_equal(held[:50], held[-50:])
 
 
 def test_divergence_raises_naming_the_learning_rate(digits):

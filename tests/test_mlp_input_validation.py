@@ -86,7 +86,7 @@ def test_failed_partial_fit_keeps_the_model(data, case, fitted_by):
         clf.partial_fit(*corrupt(X, y))
     _assert_unchanged(clf, before, X)
     clf.partial_fit(X, y)  # still usable
-    assert clf.n_iter_ == pickle.loads(before["n_iter_"]) + 1
+    assert clf.t_ == pickle.loads(before["t_"]) + len(y)
 
 
 @pytest.mark.parametrize("case", ["nan", "inf", "continuous_y", "empty"])
@@ -101,10 +101,23 @@ def test_failed_fit_leaves_no_trace(data, case):
         clf.predict(X)
 
 
-def test_one_class(data):
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_one_class_fits_and_predicts_it_as_sklearn(data, solver):
+    from sklearn.neural_network import MLPClassifier
+
     X, y = data
-    with pytest.raises(ValueError, match="only one class"):
-        BackpropMLPClassifier(**FAST).fit(X, np.zeros_like(y))
+    labels = np.full(len(y), "only")
+    params = dict(FAST, solver=solver)
+    ours = BackpropMLPClassifier(**params).fit(X, labels)
+    theirs = MLPClassifier(**params).fit(X, labels)
+    assert ours.classes_.tolist() == theirs.classes_.tolist() == ["only"]
+    assert ours.n_outputs_ == theirs.n_outputs_ == 1
+    assert ours.predict(X).tolist() == ["only"] * len(y)
+    assert ours.predict_proba(X).shape == theirs.predict_proba(X).shape
+    for mine, reference in zip(
+        ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_, strict=True
+    ):
+        np.testing.assert_allclose(mine, reference, rtol=1e-7, atol=1e-9)
 
 
 def test_partial_fit_first_call_needs_classes(data):
@@ -124,7 +137,9 @@ def test_warm_start_with_changed_classes(data):
     X, y = data
     clf = BackpropMLPClassifier(warm_start=True, **FAST).fit(X, y)
     before = _state(clf)
-    with pytest.raises(ValueError, match="warm_start=True needs y with the classes"):
+    with pytest.raises(
+        ValueError, match="warm_start can only be used where `y` has the same classes"
+    ):
         clf.fit(X[y < 2], y[y < 2])
     _assert_unchanged(clf, before, X)
 

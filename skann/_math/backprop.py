@@ -15,7 +15,6 @@ import itertools
 import numpy as np
 from scipy import sparse
 
-from skann._math import compiled_layers
 from skann._math.activations import (
     OUTPUT_ACTIVATIONS,
     relu,
@@ -110,38 +109,19 @@ class ParameterLayout:
         return flat
 
 
-def _fused_relu(function, A, B=None):
-    """Whether a relu layer's element-wise step on ``A`` (and ``B``) may run as one
-    compiled pass (:mod:`skann._math.compiled_layers`, the same result bit for
-    bit). The backward step also sums the delta's columns, in NumPy's order for
-    two columns or more."""
-    return (
-        compiled_layers.AVAILABLE
-        and (function is relu or function is relu_derivative)
-        and A.flags.c_contiguous
-        and (B is None or (B.flags.c_contiguous and B.shape[1] > 1))
-    )
+def matmul(A, B, out=None):
+    """``A @ B`` into ``out``, also when ``A`` is a sparse matrix (the input layer).
 
+    Parameters
+    ----------
+    A : ndarray or sparse matrix of shape (n, k)
+    B : ndarray of shape (k, m)
+    out : ndarray of shape (n, m), default=None
 
-def _column_sums(delta, out):
-    """``1^T delta``, a layer's bias gradient: the sum of the delta's rows."""
-    return np.add.reduce(delta, axis=0, out=out)
-
-
-def _fused_softmax(function, Z):
-    """Whether the softmax output layer may run as compiled passes around NumPy's
-    ``exp`` (:func:`skann._math.compiled_layers.bias_softmax`, the same result
-    bit for bit)."""
-    return (
-        compiled_layers.AVAILABLE
-        and function is softmax
-        and Z.flags.c_contiguous
-        and Z.shape[1] <= compiled_layers.PAIRWISE_LIMIT
-    )
-
-
-def _matmul(A, B, out=None):
-    """``A @ B`` into ``out``, also when ``A`` is a sparse matrix."""
+    Returns
+    -------
+    product : ndarray of shape (n, m)
+    """
     if sparse.issparse(A):
         product = A @ B
         if out is None:
@@ -149,6 +129,11 @@ def _matmul(A, B, out=None):
         out[...] = product
         return out
     return np.matmul(A, B, out=out)
+
+
+def sum_rows(delta, out):
+    """``1^T delta``, a layer's bias gradient: the sum of the delta's rows."""
+    return np.add.reduce(delta, axis=0, out=out)
 
 
 def forward_pass(
@@ -206,29 +191,22 @@ def forward_pass(
     """
     activations = [X]
     last = len(coefs) - 1
+    keeps_net_input = kept is not None and keep_net_input
     for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
         buffer = None if out is None else out[layer]
-        # only the input may be sparse
-        Z = (_matmul if layer == 0 else np.matmul)(activations[-1], W, out=buffer)
-        keeps_net_input = kept is not None and keep_net_input
-        if layer == last and _fused_softmax(output_activation, Z):
-            activations.append(compiled_layers.bias_softmax(Z, b))
+        Z = matmul(activations[-1], W, out=buffer)  # Z_l = A_{l-1} W_l + b_l
+        Z += b
+        if layer == last:
+            activations.append(output_activation(Z))  # A_L = g_L(Z_L)
             break
-        if layer < last and not keeps_net_input and _fused_relu(hidden_activation, Z):
-            A = compiled_layers.bias_relu(Z, b)  # Z += b; relu(Z), in one pass
-        else:
-            Z += b
-            if layer == last:
-                activations.append(output_activation(Z))
-                break
-            if keeps_net_input:
-                kept.append(Z.copy())
-            A = hidden_activation(Z)
+        if keeps_net_input:
+            kept.append(Z.copy())
+        A = hidden_activation(Z)  # A_l = g(Z_l)
         mask = None if masks is None else masks[layer]
         if kept is not None and not keep_net_input:
             kept.append(A if mask is None else A.copy())
         if mask is not None:
-            A *= mask
+            A *= mask  # A_l <- A_l * M_l
         activations.append(A)
     return activations
 
@@ -314,7 +292,7 @@ def output_delta(A_out, Y, sample_weight, total, column_sums):
     """
     delta = output_error(A_out, Y, sample_weight, out=A_out)
     delta /= total
-    _column_sums(delta, column_sums)
+    sum_rows(delta, column_sums)
     return delta
 
 
@@ -365,28 +343,156 @@ def backpropagate(
     delta = activations[-1]
     for layer in range(len(coefs) - 1, -1, -1):
         A_in = activations[layer]
+        # dL/dW_l = A_{l-1}^T delta_l (+ (alpha / n) W_l)
         if layer == 0 and sparse.issparse(A_in):  # only the input may be sparse
             coef_grads[layer][...] = A_in.T @ delta
         else:
             np.matmul(A_in.T, delta, out=coef_grads[layer])
         if alpha:
             coef_grads[layer] += (alpha / total) * coefs[layer]
-        if layer > 0:
-            out = None if deltas is None else deltas[layer - 1]
-            source = A_in if kept is None else kept[layer - 1]
-            mask = None if masks is None else masks[layer - 1]
-            delta = np.matmul(delta, coefs[layer].T, out=out)
-            if _fused_relu(hidden_derivative, source, delta):
-                # g'(Z) and the bias gradient 1^T delta in one pass
-                compiled_layers.relu_backward(source, delta, intercept_grads[layer - 1])
-                if mask is None:
-                    continue
-            else:
-                delta = hidden_derivative(source, delta)
-            if mask is not None:
-                delta *= mask  # (then the bias gradient is summed again)
-            _column_sums(delta, intercept_grads[layer - 1])
+        if layer == 0:
+            break  # nothing reads the input layer's delta
+        out = None if deltas is None else deltas[layer - 1]
+        source = A_in if kept is None else kept[layer - 1]
+        mask = None if masks is None else masks[layer - 1]
+        # delta_{l-1} = (delta_l W_l^T) * g'(Z_{l-1}) (* M_{l-1})
+        delta = np.matmul(delta, coefs[layer].T, out=out)
+        delta = hidden_derivative(source, delta)
+        if mask is not None:
+            delta *= mask
+        sum_rows(delta, intercept_grads[layer - 1])  # dL/db_{l-1} = 1^T delta
     return coef_grads, intercept_grads
+
+
+# ----------------------------------------------------------------------------------
+# One layer's steps as the equations write them. skann._kernels.backprop fuses each
+# into one pass (same names, same signatures, same results bit for bit).
+
+
+def bias_relu(Z, b):
+    """A relu hidden layer's output from its net input without bias:
+    ``A = max(Z + b, 0)``, in place.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, units)
+        ``A_{l-1} W_l``; overwritten with ``A_l``.
+    b : ndarray of shape (units,)
+        ``b_l``.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> bias_relu(np.array([[-1.0, 1.0]]), np.array([0.5, 0.5]))
+    array([[0. , 1.5]])
+    """
+    Z += b
+    return relu(Z)
+
+
+def relu_backward(A, delta, column_sums):
+    """A relu layer's delta ``delta * g'(Z)`` (``g'`` read from ``A > 0``), in
+    place, and its bias gradient ``1^T delta``.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n, units)
+        The layer's output.
+    delta : ndarray of shape (n, units)
+        ``delta_l W_l^T``; overwritten with ``delta_{l-1}``.
+    column_sums : ndarray of shape (units,)
+        Overwritten with ``1^T delta_{l-1}``.
+
+    Returns
+    -------
+    delta : ndarray
+    """
+    relu_derivative(A, delta)
+    sum_rows(delta, column_sums)
+    return delta
+
+
+def bias_softmax(Z, b):
+    """The softmax output layer from its net input without bias:
+    ``A = softmax(Z + b)``, in place.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, K)
+        ``A_{L-1} W_L``; overwritten with the class probabilities.
+    b : ndarray of shape (K,)
+        ``b_L``.
+
+    Returns
+    -------
+    A : ndarray
+        ``Z``.
+    """
+    Z += b
+    return softmax(Z)
+
+
+def check_weight_dtype(P, sample_weight):
+    """Raise unless ``sample_weight`` is None or of ``P``'s dtype."""
+    if sample_weight is not None and sample_weight.dtype != P.dtype:
+        raise TypeError(
+            f"sample_weight must have P's dtype {P.dtype}, got {sample_weight.dtype}."
+        )
+
+
+def softmax_output_error(P, labels, sample_weight, total, column_sums):
+    """The softmax output layer's ``delta_L`` from class indices, and its loss terms.
+
+    With ``Y`` the one-hot rows of ``labels``: ``P <- (P - Y) * w / n`` in place
+    (:func:`output_delta`, :func:`skann._math.losses.output_error`), its column
+    sums ``1^T delta_L`` (the output bias gradient), and each row's true-class
+    probability clipped to ``[eps, 1 - eps]``, what
+    :func:`skann._math.losses.log_loss` reads
+    (:func:`skann._math.losses.true_class_log_loss` takes it).
+
+    Parameters
+    ----------
+    P : ndarray of shape (n, K)
+        Class probabilities of the batch; overwritten with ``delta_L``.
+    labels : ndarray of int of shape (n,)
+        Each row's class index, ``0 <= labels[i] < K``.
+    sample_weight : ndarray of shape (n,) or None
+        Weights of the rows, of ``P``'s dtype.
+    total : float
+        ``n``, the total sample weight.
+    column_sums : ndarray of shape (K,)
+        Overwritten with ``1^T delta_L``.
+
+    Returns
+    -------
+    p_true : ndarray of shape (n,)
+        ``P[i, labels[i]]`` before the update, clipped to ``[eps, 1 - eps]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P = np.array([[0.25, 0.75]])
+    >>> sums = np.empty(2)
+    >>> softmax_output_error(P, np.array([1]), None, 1.0, sums)
+    array([0.75])
+    >>> P
+    array([[ 0.25, -0.25]])
+    """
+    check_weight_dtype(P, sample_weight)
+    rows = np.arange(P.shape[0])
+    eps = np.finfo(P.dtype).eps
+    p_true = np.minimum(np.maximum(P[rows, labels], eps), P.dtype.type(1 - eps))
+    P[rows, labels] -= P.dtype.type(1)  # A - Y, Y one-hot
+    if sample_weight is not None:
+        P *= sample_weight[:, None]
+    P /= P.dtype.type(total)
+    sum_rows(P, column_sums)
+    return p_true
 
 
 def loss_and_gradient(

@@ -9,8 +9,6 @@ equations are in ``docs/math/optimizers``.
 import numpy as np
 import scipy.optimize
 
-from skann._math import compiled_optimizers
-
 
 class LearningRateSchedule:
     """The step size ``eta`` of gradient descent over the epochs.
@@ -120,8 +118,7 @@ def penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch):
     """Add the L2 term ``(alpha / n) theta`` to the weights' gradient, in place.
 
     ``g <- g + (alpha / n) theta`` on the first ``n_penalised`` entries, the
-    weights (biases are not penalised). The NumPy reference of what the compiled
-    kernels of :mod:`skann._math.compiled_optimizers` do entry by entry.
+    weights (biases are not penalised).
 
     Parameters
     ----------
@@ -146,7 +143,143 @@ def penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch):
     return gradient
 
 
-class SGD:
+def penalised_count(size, n_penalised, l2_scale):
+    """How many leading entries get the L2 term: none when there is no penalty
+    (``g + 0 theta`` is not ``g`` where ``theta`` is infinite)."""
+    return min(n_penalised, size) if l2_scale else 0
+
+
+def sgd_update(
+    theta, g, velocity, n_penalised, l2_scale, eta, mu, nesterov, scratch=None
+):
+    """One (Nesterov) momentum step of :class:`SGD`, in place.
+
+    ``g <- g + (alpha / n) theta`` on the weights, ``v <- mu v - eta g``, then
+    ``theta <- theta + v`` or, Nesterov's form, ``theta <- theta + mu v - eta g``.
+    Computed in ``theta``'s dtype. ``skann._kernels.optimizers.sgd_update`` does
+    the same in one pass.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (size,)
+        Parameters; updated.
+    g : ndarray of shape (size,)
+        Gradient of the unpenalised loss; used as work space.
+    velocity : ndarray of shape (size,)
+        The momentum buffer ``v``; updated.
+    n_penalised : int
+        Entries ``[0, n_penalised)`` are weights and get the L2 term.
+    l2_scale : float
+        ``alpha / n``.
+    eta : float
+        Learning rate.
+    mu : float
+        Momentum.
+    nesterov : bool
+        Nesterov's form of the step.
+    scratch : ndarray of shape (2, size), default=None
+        Work space, allocated when None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> theta, v = np.array([1.0]), np.zeros(1)
+    >>> sgd_update(theta, np.array([2.0]), v, 0, 0.0, 0.1, 0.0, False)
+    >>> theta
+    array([0.8])
+    """
+    cast = theta.dtype.type
+    eta, mu, l2_scale = cast(eta), cast(mu), cast(l2_scale)
+    if scratch is None:
+        scratch = np.empty((2, theta.shape[0]), dtype=theta.dtype)
+    work, scaled_velocity = scratch[0], scratch[-1]
+    k = penalised_count(theta.shape[0], n_penalised, l2_scale)
+    g = penalised_gradient(g, theta, k, l2_scale, work)
+    eta_g = np.multiply(g, eta, out=work)
+    velocity *= mu
+    velocity -= eta_g
+    if nesterov:
+        theta += np.multiply(velocity, mu, out=scaled_velocity)
+        theta -= eta_g
+    else:
+        theta += velocity
+
+
+def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step, scratch=None):
+    """One step of :class:`Adam`, in place, on moments kept divided by ``1 - beta``.
+
+    ``g <- g + (alpha / n) theta`` on the weights, ``m' <- b1 m' + g``,
+    ``v' <- b2 v' + g^2`` and ``theta <- theta - step m' / (sqrt(v') + eps)``, with
+    ``m = (1 - b1) m'``, ``v = (1 - b2) v'`` (the constants are folded into ``eps``
+    and ``step`` by :meth:`Adam.step`). Computed in ``theta``'s dtype.
+    ``skann._kernels.optimizers.adam_update`` does the same in one pass.
+
+    Parameters
+    ----------
+    theta : ndarray of shape (size,)
+        Parameters; updated.
+    g : ndarray of shape (size,)
+        Gradient of the unpenalised loss; used as work space.
+    m, v : ndarray of shape (size,)
+        Adam's moments, kept divided by ``1 - beta``; updated.
+    n_penalised : int
+        Entries ``[0, n_penalised)`` are weights and get the L2 term.
+    l2_scale : float
+        ``alpha / n``.
+    b1, b2, eps, step : float
+        ``beta_1``, ``beta_2``, the scaled ``epsilon`` and the step's factor.
+    scratch : ndarray of shape (size,), default=None
+        Work space, allocated when None.
+    """
+    cast = theta.dtype.type
+    b1, b2, eps, step, l2_scale = (cast(x) for x in (b1, b2, eps, step, l2_scale))
+    if scratch is None:
+        scratch = np.empty(theta.shape[0], dtype=theta.dtype)
+    k = penalised_count(theta.shape[0], n_penalised, l2_scale)
+    g = penalised_gradient(g, theta, k, l2_scale, scratch)
+    m *= b1
+    m += g
+    np.multiply(g, g, out=scratch)
+    v *= b2
+    v += scratch
+    np.sqrt(v, out=scratch)
+    scratch += eps
+    np.divide(m, scratch, out=scratch)
+    scratch *= step
+    theta -= scratch
+
+
+class _Update:
+    """What the optimisers share: the update function (NumPy reference or kernel)
+    they call, which a pickle leaves out (the next fit chooses it again), and the
+    reference's work space, made on first use."""
+
+    _scratch_rows = 1
+
+    @property
+    def learning_rate(self):
+        """The current step size ``eta`` of the schedule (scikit-learn's name)."""
+        return self.schedule.learning_rate
+
+    def _work_space(self, dtype):
+        if self.update is not self._reference:
+            return None  # the kernel needs none
+        if getattr(self, "_scratch", None) is None:
+            self._scratch = np.empty((self._scratch_rows, self.size), dtype=dtype)
+        return self._scratch
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("update", None)
+        state.pop("_scratch", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.update = self._reference
+
+
+class SGD(_Update):
     """Stochastic gradient descent with (Nesterov) momentum, in place.
 
     ``v <- mu v - eta g``, then ``theta <- theta + v`` (classical momentum) or
@@ -165,9 +298,9 @@ class SGD:
         ``mu``.
     nesterov : bool, default=True
         Use Nesterov's momentum.
-    compiled : bool, default=True
-        Use the one-pass kernel of :mod:`skann._math.compiled_optimizers` when
-        numba is installed (same result, bit for bit).
+    update : callable, default=None
+        The step's arithmetic: :func:`sgd_update` (None) or its compiled kernel,
+        which :mod:`skann._backend` chooses (the same result, bit for bit).
 
     Examples
     --------
@@ -179,16 +312,16 @@ class SGD:
     array([0.8])
     """
 
-    def __init__(
-        self, size, dtype, schedule, momentum=0.9, nesterov=True, compiled=True
-    ):
+    _reference = staticmethod(sgd_update)
+
+    def __init__(self, size, dtype, schedule, momentum=0.9, nesterov=True, update=None):
         self.size = size
         self.schedule = schedule
         self.momentum = momentum
         self.nesterov = nesterov
-        self.compiled = compiled and compiled_optimizers.AVAILABLE
+        self.update = sgd_update if update is None else update
         self.velocity = np.zeros(size, dtype=dtype)
-        self._scratch = None  # work space of the NumPy update, made on first use
+        self._scratch_rows = 2 if nesterov else 1  # Nesterov also scales v
 
     def step(self, theta, gradient, n_penalised=0, l2_scale=0.0):
         """Move ``theta`` one step against ``gradient``, in place.
@@ -205,39 +338,20 @@ class SGD:
             ``alpha / n``: the step adds ``l2_scale * theta`` to the weights'
             gradient (:func:`penalised_gradient`).
         """
-        # Python floats: with float32 parameters NumPy then computes in float32, as
-        # the compiled kernel does (a NumPy float64 scalar would promote).
-        eta, mu = float(self.schedule.learning_rate), float(self.momentum)
-        l2_scale = float(l2_scale)
-        # (a model pickled with numba and loaded without it falls back to NumPy)
-        if self.compiled and compiled_optimizers.AVAILABLE:
-            compiled_optimizers.sgd_update(
-                theta,
-                gradient,
-                self.velocity,
-                n_penalised,
-                l2_scale,
-                eta,
-                mu,
-                self.nesterov,
-            )
-            return
-        if self._scratch is None:
-            rows = 2 if self.nesterov else 1  # Nesterov also scales the velocity
-            self._scratch = np.empty((rows, self.size), dtype=theta.dtype)
-        scratch, scaled_velocity = self._scratch[0], self._scratch[-1]
-        g = penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch)
-        eta_g = np.multiply(g, eta, out=scratch)
-        self.velocity *= mu
-        self.velocity -= eta_g
-        if self.nesterov:
-            theta += np.multiply(self.velocity, mu, out=scaled_velocity)
-            theta -= eta_g
-        else:
-            theta += self.velocity
+        self.update(
+            theta,
+            gradient,
+            self.velocity,
+            n_penalised,
+            float(l2_scale),
+            float(self.schedule.learning_rate),
+            float(self.momentum),
+            self.nesterov,
+            self._work_space(theta.dtype),
+        )
 
 
-class Adam:
+class Adam(_Update):
     """Adam (Kingma and Ba, 2015), in place.
 
     ``m <- beta_1 m + (1 - beta_1) g``, ``v <- beta_2 v + (1 - beta_2) g^2`` and
@@ -256,9 +370,9 @@ class Adam:
         Decay rates of the first and second moment estimates.
     epsilon : float, default=1e-8
         Keeps the division finite.
-    compiled : bool, default=True
-        Use the one-pass kernel of :mod:`skann._math.compiled_optimizers` when
-        numba is installed (same result, bit for bit).
+    update : callable, default=None
+        The step's arithmetic: :func:`adam_update` (None) or its compiled kernel,
+        which :mod:`skann._backend` chooses (the same result, bit for bit).
 
     Examples
     --------
@@ -270,6 +384,8 @@ class Adam:
     array([0.9])
     """
 
+    _reference = staticmethod(adam_update)
+
     def __init__(
         self,
         size,
@@ -278,20 +394,19 @@ class Adam:
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        compiled=True,
+        update=None,
     ):
         self.size = size
         self.schedule = schedule
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
-        self.compiled = compiled and compiled_optimizers.AVAILABLE
+        self.update = adam_update if update is None else update
         self.t = 0
         # The moments are kept divided by (1 - beta): m' <- beta_1 m' + g costs two
         # passes over memory instead of three; the constants return in the step.
         self._scaled_first = np.zeros(size, dtype=dtype)
         self._scaled_second = np.zeros(size, dtype=dtype)
-        self._scratch = None  # work space of the NumPy update, made on first use
 
     @property
     def first_moment(self):
@@ -334,36 +449,20 @@ class Adam:
             float(self.beta_2),
             float(l2_scale),
         )
-        m, v = self._scaled_first, self._scaled_second
-        # (a model pickled with numba and loaded without it falls back to NumPy)
-        if self.compiled and compiled_optimizers.AVAILABLE:
-            compiled_optimizers.adam_update(
-                theta,
-                gradient,
-                m,
-                v,
-                n_penalised,
-                l2_scale,
-                beta_1,
-                beta_2,
-                eps,
-                factor,
-            )
-            return
-        if self._scratch is None:
-            self._scratch = np.empty(self.size, dtype=theta.dtype)
-        scratch = self._scratch
-        g = penalised_gradient(gradient, theta, n_penalised, l2_scale, scratch)
-        m *= beta_1
-        m += g
-        np.multiply(g, g, out=scratch)
-        v *= beta_2
-        v += scratch
-        np.sqrt(v, out=scratch)
-        scratch += eps
-        np.divide(m, scratch, out=scratch)
-        scratch *= factor
-        theta -= scratch
+        work = self._work_space(theta.dtype)
+        self.update(
+            theta,
+            gradient,
+            self._scaled_first,
+            self._scaled_second,
+            n_penalised,
+            l2_scale,
+            beta_1,
+            beta_2,
+            eps,
+            factor,
+            None if work is None else work[0],
+        )
 
 
 def minimize_lbfgs(loss_and_gradient, theta0, max_iter, max_fun, tol, callback=None):

@@ -1,26 +1,24 @@
-"""The optimisers' update as one compiled pass over memory (optional numba).
+"""The optimisers' updates as one compiled pass over memory (numba).
 
-The NumPy update of :mod:`skann._math.optimizers` (the reference) costs about a dozen
-passes over the parameter vector per step: adding the L2 term, then each of Adam's
-operations. With the ``skann[numba]`` extra, the kernels here do the same
-operations, in the same order and the same dtype, entry by entry in one loop, so
-their results are bit for bit those of the NumPy update. No
-fast-math: ``error_model="numpy"`` only drops Python's zero-division check, which
-is what lets the loop use SIMD square roots and divisions. Without numba,
-:data:`AVAILABLE` is False and nothing here runs.
+The NumPy updates of :mod:`skann._math.optimizers` (:func:`~skann._math.optimizers.
+adam_update`, :func:`~skann._math.optimizers.sgd_update`) cost about a dozen passes
+over the parameter vector per step: adding the L2 term, then each of Adam's
+operations. The kernels here do the same operations, in the same order and the
+same dtype, entry by entry in one loop, so their results are bit for bit those of
+the NumPy updates (``tests/kernels/test_optimizer_kernels.py``). No fast-math:
+``error_model="numpy"`` only drops Python's zero-division check, which is what lets
+the loop use SIMD square roots and divisions.
 """
 
 import numpy as np
+from numba import njit
 
-try:
-    from numba import njit
-except ImportError:  # the optional extra is not installed
-    njit = None
+from skann._math.optimizers import penalised_count
 
-#: Whether the compiled update can run (numba is importable).
-AVAILABLE = njit is not None
+_FLAGS = {"cache": True, "error_model": "numpy"}
 
 
+@njit(inline="always", **_FLAGS)
 def _adam_entry(theta, m, v, i, g, b1, b2, eps, step):
     m_i = m[i] * b1 + g
     v_i = v[i] * b2 + g * g
@@ -29,6 +27,7 @@ def _adam_entry(theta, m, v, i, g, b1, b2, eps, step):
     theta[i] = theta[i] - (m_i / (np.sqrt(v_i) + eps)) * step
 
 
+@njit(inline="always", **_FLAGS)
 def _sgd_entry(theta, velocity, i, g, eta, mu, nesterov):
     eta_g = g * eta
     v_i = velocity[i] * mu - eta_g
@@ -42,6 +41,7 @@ def _sgd_entry(theta, velocity, i, g, eta, mu, nesterov):
 # One loop with the L2 term (over the weights) and one without (over the biases),
 # each over its own view and free of branches, so that the compiler vectorises
 # both; g + l2 theta as penalised_gradient computes it.
+@njit(**_FLAGS)
 def _adam_views(theta, g, m, v, penalise, l2, b1, b2, eps, step):
     if penalise:
         for i in range(theta.shape[0]):
@@ -51,6 +51,7 @@ def _adam_views(theta, g, m, v, penalise, l2, b1, b2, eps, step):
             _adam_entry(theta, m, v, i, g[i], b1, b2, eps, step)
 
 
+@njit(**_FLAGS)
 def _sgd_views(theta, g, velocity, penalise, l2, eta, mu, nesterov):
     if penalise:
         for i in range(theta.shape[0]):
@@ -60,34 +61,23 @@ def _sgd_views(theta, g, velocity, penalise, l2, eta, mu, nesterov):
             _sgd_entry(theta, velocity, i, g[i], eta, mu, nesterov)
 
 
+@njit(**_FLAGS)
 def _adam(theta, g, m, v, k, l2, b1, b2, eps, step):
     _adam_views(theta[:k], g[:k], m[:k], v[:k], True, l2, b1, b2, eps, step)
     _adam_views(theta[k:], g[k:], m[k:], v[k:], False, l2, b1, b2, eps, step)
 
 
+@njit(**_FLAGS)
 def _sgd(theta, g, velocity, k, l2, eta, mu, nesterov):
     _sgd_views(theta[:k], g[:k], velocity[:k], True, l2, eta, mu, nesterov)
     _sgd_views(theta[k:], g[k:], velocity[k:], False, l2, eta, mu, nesterov)
 
 
-if AVAILABLE:
-    _FLAGS = {"cache": True, "error_model": "numpy"}
-    _adam_entry = njit(inline="always", **_FLAGS)(_adam_entry)
-    _sgd_entry = njit(inline="always", **_FLAGS)(_sgd_entry)
-    _adam_views = njit(**_FLAGS)(_adam_views)
-    _sgd_views = njit(**_FLAGS)(_sgd_views)
-    _adam = njit(**_FLAGS)(_adam)
-    _sgd = njit(**_FLAGS)(_sgd)
+def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step, scratch=None):
+    """Adam's step in one pass over memory.
 
-
-def _penalised_count(size, n_penalised, l2_scale):
-    """How many leading entries get the L2 term: none when there is no penalty
-    (``g + 0 theta`` is not ``g`` where ``theta`` is infinite)."""
-    return min(n_penalised, size) if l2_scale else 0
-
-
-def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
-    """Adam's step in one pass over memory (see :class:`~skann._math.optimizers.Adam`).
+    The kernel of :func:`skann._math.optimizers.adam_update` (same parameters,
+    same result bit for bit); see :class:`~skann._math.optimizers.Adam`.
 
     Parameters
     ----------
@@ -103,6 +93,8 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
         ``alpha / n``.
     b1, b2, eps, step : float
         ``beta_1``, ``beta_2``, the scaled ``epsilon`` and the step's factor.
+    scratch : ndarray, default=None
+        Unused (the reference's work space).
     """
     cast = theta.dtype.type
     _adam(
@@ -110,7 +102,7 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
         g,
         m,
         v,
-        _penalised_count(theta.shape[0], n_penalised, l2_scale),
+        penalised_count(theta.shape[0], n_penalised, l2_scale),
         cast(l2_scale),
         cast(b1),
         cast(b2),
@@ -119,10 +111,13 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step):
     )
 
 
-def sgd_update(theta, g, velocity, n_penalised, l2_scale, eta, mu, nesterov):
+def sgd_update(
+    theta, g, velocity, n_penalised, l2_scale, eta, mu, nesterov, scratch=None
+):
     """The (Nesterov) momentum step in one pass over memory.
 
-    See :class:`~skann._math.optimizers.SGD` for the update.
+    The kernel of :func:`skann._math.optimizers.sgd_update` (same parameters,
+    same result bit for bit); see :class:`~skann._math.optimizers.SGD`.
 
     Parameters
     ----------
@@ -142,13 +137,15 @@ def sgd_update(theta, g, velocity, n_penalised, l2_scale, eta, mu, nesterov):
         Momentum.
     nesterov : bool
         Nesterov's form of the step.
+    scratch : ndarray, default=None
+        Unused (the reference's work space).
     """
     cast = theta.dtype.type
     _sgd(
         theta,
         g,
         velocity,
-        _penalised_count(theta.shape[0], n_penalised, l2_scale),
+        penalised_count(theta.shape[0], n_penalised, l2_scale),
         cast(l2_scale),
         cast(eta),
         cast(mu),
