@@ -22,11 +22,7 @@ from skann._compat import (
     _check_sample_weight,
     _fit_context,
 )
-from skann._engine import (
-    check_known_labels,
-    class_weight_per_sample,
-    unchanged_on_error,
-)
+from skann._engine import unchanged_on_error
 from skann._math.activations import (
     ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
@@ -38,6 +34,12 @@ from skann._math.backprop import (
 )
 from skann._math.init import glorot_uniform, he_uniform
 from skann._mlp_training import Run, forward_in_chunks, history_frame
+from skann._validation import (
+    check_class_weight,
+    check_classes,
+    check_known_labels,
+    class_weight_per_sample,
+)
 
 
 def _target_matrix(binarizer, y, dtype):
@@ -633,7 +635,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                     raise ValueError(
                         "classes must be passed on the first call to partial_fit."
                     )
-                binarizer.fit(classes)
+                binarizer.fit(check_classes(classes))
                 check_known_labels(y, binarizer.classes_)
             else:
                 binarizer.fit(y)
@@ -650,7 +652,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                         f"{self.classes_}, `y` has {labels}"
                     )
             elif classes is not None and not np.array_equal(
-                np.sort(classes), self.classes_
+                check_classes(classes), self.classes_
             ):
                 raise ValueError(
                     f"classes={list(classes)} differs from classes_="
@@ -681,6 +683,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             return raw, counts
         if y.ndim == 2:
             raise ValueError("class_weight is not supported for multilabel targets.")
+        check_class_weight(self.class_weight, binarizer.classes_)
         per_sample = class_weight_per_sample(
             self.class_weight, binarizer.classes_, y, counts
         )

@@ -16,19 +16,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skann._backend import implementation
-from skann._engine import (
-    EpochLog,
-    StoppingRule,
-    chunked_rows,
-    epoch_order,
-    warn_not_converged,
-)
+from skann._engine import EpochLog, chunked_rows, epoch_order
 from skann._math.activations import OUTPUT_ACTIVATIONS
 from skann._math.backprop import loss_and_gradient
 from skann._math.dropout import dropout_masks
 from skann._math.losses import LOSSES
 from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbfgs
 from skann._mlp_batches import BatchTrainer
+from skann._training import EpochOutcome, StoppingRule, run_epochs
 
 
 def forward_in_chunks(X, coefs, intercepts, hidden_activation, last_activation):
@@ -189,47 +184,65 @@ class Run:
             rule.best_loss = self.best_loss
         if early_stopping:
             rule.best_score = self.best_validation_score
-        best_theta = self.theta.copy() if early_stopping else None
+        start_theta = self.theta.copy() if early_stopping else None
         max_epochs = 1 if self.incremental else est.max_iter
         epoch_weight = float(n if sw is None else sw[rows].sum())
         log = EpochLog(est.verbose, max_epochs)
-        order = rows
+        epoch_state = {"order": rows}
+
+        def run_epoch(epoch):
+            epoch_state["order"] = epoch_order(epoch_state["order"], est.shuffle, rng)
+            epoch_state["started"] = time.perf_counter()
+            epoch_state["learning_rate"] = self.optimizer.schedule.learning_rate
+            loss = trainer.epoch(epoch_state["order"]) / n
+            self._check_finite(loss)
+            self.n_iter += 1
+            self.epoch += 1
+            self.t += n
+            self.weight_seen += epoch_weight
+            self.loss = loss
+            self.loss_curve.append(loss)
+            return EpochOutcome(loss=loss)
+
+        def validation_score():
+            val_loss, score = self._validate(*val)
+            self.validation_scores.append(score)
+            self.validation_losses.append(val_loss)
+            return score
+
+        def snapshot():
+            self.best_validation_score = self.validation_scores[-1]
+            self.best_iteration = self.epoch
+            return self.theta.copy()
+
+        def on_epoch_end(epoch, outcome, score):
+            if not early_stopping:
+                self.best_loss = min(self.best_loss, outcome.loss)
+            val_loss = self.validation_losses[-1] if early_stopping else None
+            self._record(
+                outcome.loss,
+                val_loss,
+                score,
+                epoch_state["learning_rate"],
+                epoch_state["started"],
+                log,
+            )
+            # the schedule counts samples by weight, so that an integer weight k
+            # acts as k copies of a sample
+            self.optimizer.schedule.epoch_ends(self.weight_seen)
+
+        result = None
         try:
-            for _ in range(max_epochs):
-                order = epoch_order(order, est.shuffle, rng)
-                started = time.perf_counter()
-                learning_rate = self.optimizer.schedule.learning_rate
-                loss = trainer.epoch(order) / n
-                self._check_finite(loss)
-                self.n_iter += 1
-                self.epoch += 1
-                self.t += n
-                self.weight_seen += epoch_weight
-                self.loss = loss
-                self.loss_curve.append(loss)
-                score = val_loss = None
-                if early_stopping:
-                    val_loss, score = self._validate(*val)
-                    self.validation_scores.append(score)
-                    self.validation_losses.append(val_loss)
-                improved, stop = rule.update(self.epoch, loss, 1, score)
-                if early_stopping and improved:
-                    best_theta[...] = self.theta
-                    self.best_validation_score = score
-                    self.best_iteration = self.epoch
-                if not early_stopping:
-                    self.best_loss = min(self.best_loss, loss)
-                self._record(loss, val_loss, score, learning_rate, started, log)
-                # the schedule counts samples by weight, so that an integer weight k
-                # acts as k copies of a sample
-                self.optimizer.schedule.epoch_ends(self.weight_seen)
-                if stop and not self.incremental:
-                    if self.optimizer.schedule.stalled():
-                        break
-                    rule.restart_patience()
-            else:
-                if not self.incremental:
-                    warn_not_converged(est.max_iter)
+            result = run_epochs(
+                run_epoch,
+                max_epochs,
+                rule,
+                validation_score=validation_score,
+                snapshot=snapshot if early_stopping else None,
+                on_epoch_end=on_epoch_end,
+                on_stall=lambda: self.incremental or self.optimizer.schedule.stalled(),
+                warn=not self.incremental,
+            )
         except KeyboardInterrupt:
             warnings.warn(
                 f"Training interrupted by the user after {self.n_iter} epochs; the "
@@ -239,9 +252,10 @@ class Run:
             )
             self._check_finite(0.0)
         finally:
-            log.close()
+            log.close()  # _record writes the epochs' lines (scikit-learn's format)
         if early_stopping:
-            self.theta = best_theta
+            best = None if result is None else result.best
+            self.theta = start_theta if best is None else best
 
     def _continue_validation_history(self):
         """Start the validation records, or go on with them under ``warm_start``."""

@@ -630,7 +630,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             ),
             snapshot=lambda: output_weights(copy=True),
             log=EpochLog(self.verbose, max_epochs),
-            warn=not partial and max_epochs > 1,
+            warn=not (partial or monitor or self.tol is None) and max_epochs > 1,
         )
         losses = np.asarray(run.losses, dtype=np.float64)
         losses[~np.isfinite(losses)] = 0.0  # the trivial epoch's criterion is 0

@@ -11,6 +11,8 @@ does is the estimator's business: it passes ``run_epoch`` and, with early stoppi
     scores the current model on the held-out data (early stopping only);
 ``snapshot()``
     copies the weights of an epoch that became the best (early stopping only);
+``on_epoch_end(epoch, outcome, score)``
+    after the stopping rule has seen the epoch (records, schedules, callbacks);
 ``on_stall()``
     asked when the stopping rule would stop: return True to stop, False to go on
     (the MLP's adaptive learning rate divides its step there);
@@ -158,6 +160,7 @@ def run_epochs(
     *,
     validation_score=None,
     snapshot=None,
+    on_epoch_end=None,
     on_stall=None,
     log=None,
     warn=True,
@@ -177,6 +180,9 @@ def run_epochs(
         monitors a validation score.
     snapshot : callable, default=None
         Copies the current weights; called for each epoch that becomes the best.
+    on_epoch_end : callable, default=None
+        ``on_epoch_end(epoch, outcome, score)``, after the stopping rule has seen
+        the epoch.
     on_stall : callable, default=None
         Called when the stopping rule says stop; returns whether to stop. None:
         stop.
@@ -184,7 +190,7 @@ def run_epochs(
         Shows one line per epoch.
     warn : bool, default=True
         Whether to warn (``ConvergenceWarning``) when ``max_epochs`` ends training
-        without convergence and ``stopping`` could have stopped it.
+        before anything else stopped it.
 
     Returns
     -------
@@ -204,6 +210,8 @@ def run_epochs(
             improved, stop = stopping.update(epoch, outcome.loss, score)
             if improved and snapshot is not None:
                 result.best, result.best_epoch = snapshot(), epoch
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, outcome, score)
             if log is not None:
                 log.epoch(
                     f"-- Epoch {epoch}: loss {outcome.loss:.6g}"
@@ -220,7 +228,7 @@ def run_epochs(
                     break
                 stopping.restart_patience()
         else:
-            if warn and stopping.tol is not None and not stopping.monitor_validation:
+            if warn:
                 warn_not_converged(max_epochs)
     finally:
         if log is not None:

@@ -18,10 +18,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skann import BackpropMLPClassifier, check_gradient, make_activation
-from skann._engine import class_weight_per_sample
 from skann._math.dropout import dropout_masks
 from skann._math.init import he_uniform
 from skann._math.optimizers import LearningRateSchedule
+from skann._validation import class_weight_per_sample
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""scikit-learn's own test file for Perceptron, run against skann with the import swapped.
+"""scikit-learn's own Perceptron tests, run against skann with the import swapped.
 
 Drop-in first: code written for ``sklearn.linear_model.Perceptron`` keeps working, and
 the installed scikit-learn's ``linear_model/tests/test_perceptron.py`` is the proof.

@@ -1,0 +1,110 @@
+"""Start-up and whole workflows as fresh processes: skann against scikit-learn.
+
+Two workloads, each run as a new Python process so that imports, numba's loading (or
+compiling) of the kernels and the first fit all count:
+
+- ``first fit``: import the estimator and fit it once on ``load_digits``;
+- ``workflow``: import, then ``GridSearchCV(Pipeline([StandardScaler(), estimator]),
+  8 settings, cv=5)`` on ``load_digits``, and score the best model.
+
+skann runs with a *warm* numba cache (the kernels compiled by an earlier process, as
+after the first use of an install) and with a *cold* one (a new empty cache directory:
+every kernel the fit needs is compiled). The commands alternate, skann and
+scikit-learn, ``--repeat`` times; the figures are medians of wall seconds and the
+ratio skann / scikit-learn of the medians. Run on an otherwise idle machine::
+
+    python benchmarks/bench_startup.py --repeat 5
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+FIRST_FIT = """
+from sklearn.datasets import load_digits
+from {module} import {name}
+X, y = load_digits(return_X_y=True)
+{name}({params}).fit(X, y)
+"""
+
+WORKFLOW = """
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from {module} import {name}
+X, y = load_digits(return_X_y=True)
+X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+pipe = Pipeline([("scale", StandardScaler()), ("model", {name}({params}))])
+search = GridSearchCV(pipe, {grid}, cv=5).fit(X_train, y_train)
+print(search.score(X_test, y_test))
+"""
+
+ESTIMATORS = {
+    "perceptron": (
+        ("skann", "PerceptronClassifier", ""),
+        ("sklearn.linear_model", "Perceptron", ""),
+        {
+            "model__penalty": [None, "l2"],
+            "model__alpha": [1e-4, 1e-3],
+            "model__eta0": [0.1, 1.0],
+        },
+    ),
+    "mlp": (
+        ("skann", "BackpropMLPClassifier", "max_iter=50, random_state=0"),
+        ("sklearn.neural_network", "MLPClassifier", "max_iter=50, random_state=0"),
+        {
+            "model__hidden_layer_sizes": [(32,), (64,)],
+            "model__alpha": [1e-4, 1e-2],
+            "model__learning_rate_init": [1e-3, 1e-2],
+        },
+    ),
+}
+
+
+def wall_seconds(code, env):
+    """Wall time of a fresh ``python -c code`` process (warnings silenced)."""
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each command")
+    args = parser.parse_args(argv)
+    warm_cache = tempfile.mkdtemp(prefix="skann-numba-warm-")
+    print("| workload | skann warm s | skann cold s | scikit-learn s | warm ratio |")
+    print("|---|---:|---:|---:|---:|")
+    for name, (ours, theirs, grid) in ESTIMATORS.items():
+        for workload, template in (("first fit", FIRST_FIT), ("workflow", WORKFLOW)):
+            codes = [
+                template.format(module=m, name=n, params=p, grid=grid)
+                for m, n, p in (ours, theirs)
+            ]
+            warm_env = dict(os.environ, NUMBA_CACHE_DIR=warm_cache)
+            wall_seconds(codes[0], warm_env)  # compiles into the warm cache
+            warm, cold, ref = [], [], []
+            for _ in range(args.repeat):
+                warm.append(wall_seconds(codes[0], warm_env))
+                cold_env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp())
+                cold.append(wall_seconds(codes[0], cold_env))
+                ref.append(wall_seconds(codes[1], dict(os.environ)))
+            w, c, r = (statistics.median(x) for x in (warm, cold, ref))
+            print(
+                f"| {name}, {workload} | {w:.2f} | {c:.2f} | {r:.2f} | {w / r:.2f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
