@@ -54,30 +54,33 @@ def _sparse_entries(indptr, indices, data, row, columns, values):
 
 @njit(cache=True)
 def _net_inputs(Vt, b, scale, columns, values, nnz, n):
-    # n = s (V p) + b, summed in float64 in column order.
-    S = Vt.shape[1]
-    if S == 1:
-        # four independent partial sums by position: the processor overlaps them
+    # n = s (V p) + b, one neuron at a time, summed in float64 over the entries in
+    # column order as four partial sums (by position): the four chains of additions
+    # overlap in the processor, and the first neuron's loads, which do not wait on
+    # each other, overlap their cache misses; the later neurons find those lines in
+    # cache.
+    full = nnz - nnz % 4
+    for s in range(Vt.shape[1]):
         a0 = a1 = a2 = a3 = 0.0
-        full = nnz - nnz % 4
         for k in range(0, full, 4):
-            a0 += np.float64(Vt[columns[k], 0]) * np.float64(values[k])
-            a1 += np.float64(Vt[columns[k + 1], 0]) * np.float64(values[k + 1])
-            a2 += np.float64(Vt[columns[k + 2], 0]) * np.float64(values[k + 2])
-            a3 += np.float64(Vt[columns[k + 3], 0]) * np.float64(values[k + 3])
+            a0 += np.float64(Vt[columns[k], s]) * np.float64(values[k])
+            a1 += np.float64(Vt[columns[k + 1], s]) * np.float64(values[k + 1])
+            a2 += np.float64(Vt[columns[k + 2], s]) * np.float64(values[k + 2])
+            a3 += np.float64(Vt[columns[k + 3], s]) * np.float64(values[k + 3])
         total = (a0 + a1) + (a2 + a3)
         for k in range(full, nnz):
-            total += np.float64(Vt[columns[k], 0]) * np.float64(values[k])
-        n[0] = scale * total + b[0]
-        return
-    # one neuron at a time, each sum in a register: the loads of the first pass do
-    # not wait on each other, so their cache misses overlap; the later passes read
-    # the same cache lines again
-    for s in range(S):
-        total = 0.0
-        for k in range(nnz):
             total += np.float64(Vt[columns[k], s]) * np.float64(values[k])
         n[s] = scale * total + b[s]
+
+
+@njit(cache=True)
+def _touch(A, columns, nnz):
+    # Read the rows of A the visit will need: a loop of independent loads, so their
+    # cache misses overlap instead of stalling the penalty's loop one by one.
+    total = 0.0
+    for k in range(nnz):
+        total += A[columns[k], 0]
+    return total
 
 
 @njit(cache=True)
@@ -93,16 +96,19 @@ def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
 
 @njit(cache=True)
 def _l1_penalty(Vt, Q, U, beta, averaging, scale, u, columns, values, nnz):
-    # Tsuruoka et al.'s cumulative penalty on the weights of the row's features.
-    S = Vt.shape[1]
+    # Tsuruoka et al.'s cumulative penalty on the weights of the row's features;
+    # the scale is positive, so w = s v has the sign of v.
+    inverse = 1.0 / scale
     for k in range(nnz):
         j = columns[k]
-        for s in range(S):
+        for s in range(Vt.shape[1]):
             z = Vt[j, s]
-            if scale * z > 0.0:
-                Vt[j, s] = max(0.0, z - (u + Q[j, s]) / scale)
-            elif scale * z < 0.0:
-                Vt[j, s] = min(0.0, z + (u - Q[j, s]) / scale)
+            q = Q[j, s]
+            # selects, not branches: the signs of the weights are unpredictable
+            down = max(0.0, z - (u + q) * inverse)
+            up = min(0.0, z + (u - q) * inverse)
+            new = down if z > 0.0 else (up if z < 0.0 else z)
+            Vt[j, s] = new
             change = np.float64(Vt[j, s]) - np.float64(z)
             Q[j, s] += scale * change
             if averaging:
@@ -146,6 +152,7 @@ def _epoch(
     n_averaged = 0
     loss = 0.0
     n_mistakes = 0
+    touched = 0.0
     for i in range(order.shape[0]):
         row = order[i]
         if dense:
@@ -153,6 +160,8 @@ def _epoch(
         else:
             nnz = _sparse_entries(indptr, indices, data, row, columns, values)
         w = sw[row]
+        if l1_step != 0.0:
+            touched += _touch(Q, columns, nnz)
         _net_inputs(Vt, b, scale, columns, values, nnz, n)
         counted = n_visits + 1 >= average_from
         if shrink != 1.0:
@@ -212,7 +221,8 @@ def _epoch(
             n_averaged += 1
             for s in range(S):
                 b_sum[s] += b[s]
-    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale
+    # the touched sum is returned only so that the compiler keeps its loads
+    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale, touched
 
 
 def online_epoch(X, T, order, sample_weight, state, settings):
@@ -267,7 +277,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         y, T = np.asarray(T, dtype=np.intp), np.zeros((1, 1), dtype=np.int8)
     else:
         y = np.zeros(1, dtype=np.intp)
-    n_mistakes, loss, u, n_visits, n_averaged, beta, scale = _epoch(
+    n_mistakes, loss, u, n_visits, n_averaged, beta, scale, _ = _epoch(
         X,
         indptr,
         indices,
