@@ -50,18 +50,19 @@ def synthetic(n_samples=20_000, n_features=2**18, nnz=60, n_classes=5, seed=0):
 
 
 def zipf_documents(n_docs=8_000, n_classes=6, vocabulary=50_000, length=80, seed=0):
-    """Documents of Zipf-distributed words; each class draws a third of its words
-    from a topic of its own (a random slice of the vocabulary)."""
+    """Documents of Zipf-distributed words; each class draws a tenth of its words
+    from a topic of its own (3 000 random words of the vocabulary), so that a linear
+    model reaches about 85 % held-out accuracy, not 100 %."""
     rng = np.random.RandomState(seed)
     words = np.array([f"w{i}" for i in range(vocabulary)])
     ranks = np.arange(1, vocabulary + 1)
     common = 1.0 / ranks**1.1
     common /= common.sum()
-    topics = [rng.permutation(vocabulary)[:2000] for _ in range(n_classes)]
+    topics = [rng.permutation(vocabulary)[:3000] for _ in range(n_classes)]
     y = rng.randint(0, n_classes, n_docs)
     docs = []
     for label in y:
-        n_topic = length // 3
+        n_topic = length // 10
         picks = np.r_[
             rng.choice(vocabulary, size=length - n_topic, p=common),
             rng.choice(topics[label], size=n_topic),

@@ -38,6 +38,9 @@ from skann._validation import (
     class_weight_per_sample,
 )
 
+#: Below this share of non-zero entries, intercept_decay="auto" takes 0.01.
+SPARSE_SHARE = 0.1
+
 
 class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     """A single layer of perceptron neurons trained by the perceptron rule.
@@ -120,6 +123,14 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     batch_size : int, default=1
         1: the online rule. ``k > 1``: the mini-batch rule, all scores of a batch of
         ``k`` samples computed with the weights at its start.
+    intercept_decay : float in (0, 1] or "auto", default="auto"
+        Factor of the bias's step, ``b <- b + intercept_decay eta0 w t``. On sparse
+        data such as text, scikit-learn's SGD takes 0.01: the bias, which sees every
+        sample and is never penalised, would otherwise outgrow weights of normalised
+        rows. "auto" takes 0.01 when fewer than 10 % of the training data's entries
+        are non-zero and 1 (the textbook rule) otherwise; unlike scikit-learn, which
+        decides by the storage (a sparse matrix or not), skann decides by the numbers,
+        so the same data train the same model whatever their storage.
 
     Attributes
     ----------
@@ -140,6 +151,9 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         ``1 +`` the number of sample visits since the weights were initialised, so
         ``t_ == 1 + n_iter_ * n_samples`` after one ``fit`` whose epochs each saw
         ``n_samples``.
+    intercept_decay_ : float
+        The factor of the bias's step used (``intercept_decay``, "auto" decided by
+        the first ``fit`` or ``partial_fit`` data).
     converged_ : bool
         Whether the last epoch made no mistake.
     mistakes_per_epoch_ : ndarray of shape (n_epochs,)
@@ -192,6 +206,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         "pocket": ["boolean"],
         "margin": [Interval(Real, None, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "intercept_decay": [Interval(Real, 0, 1, closed="right"), StrOptions({"auto"})],
     }
 
     def __init__(
@@ -218,6 +233,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         pocket=False,
         margin=0.0,
         batch_size=1,
+        intercept_decay="auto",
     ):
         self.penalty = penalty
         self.alpha = alpha
@@ -240,6 +256,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self.pocket = pocket
         self.margin = margin
         self.batch_size = batch_size
+        self.intercept_decay = intercept_decay
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -326,13 +343,21 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             raise ValueError("coef_init and intercept_init must be finite.")
         return coef, intercept
 
-    def _settings(self, multinomial):
+    def _intercept_decay(self, X):
+        """``intercept_decay``, with "auto" decided by the share of non-zeros in X."""
+        if self.intercept_decay != "auto":
+            return float(self.intercept_decay)
+        stored = np.count_nonzero(X.data) if sparse.issparse(X) else np.count_nonzero(X)
+        return 0.01 if stored < SPARSE_SHARE * X.shape[0] * X.shape[1] else 1.0
+
+    def _settings(self, multinomial, intercept_decay):
         l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
         penalised = self.penalty is not None
         return RuleSettings(
             eta=float(self.eta0),
             tau=float(self.margin),
             fit_intercept=self.fit_intercept,
+            intercept_decay=intercept_decay,
             shrink=l2_shrink_factor(self.eta0, self.alpha, l1_ratio)
             if penalised
             else 1.0,
@@ -451,6 +476,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             rng,
             self.max_iter,
             kind == "multilabel-indicator",
+            self._intercept_decay(X),
         )
         self.classes_ = classes
         self._class_counts = counts
@@ -530,6 +556,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             rng,
             1,
             kind == "multilabel-indicator",
+            self._intercept_decay(X) if first else self.intercept_decay_,
             partial=True,
         )
         self.classes_ = classes
@@ -567,9 +594,11 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             )
         return classes
 
-    def _train(self, X, T, sw, state, rng, max_epochs, multilabel, partial=False):
+    def _train(
+        self, X, T, sw, state, rng, max_epochs, multilabel, decay, partial=False
+    ):
         """Run the epochs of one call through the training loop; the run's results."""
-        settings = self._settings(multinomial=T.ndim == 1)
+        settings = self._settings(T.ndim == 1, decay)
         monitor = self.early_stopping and not partial
         rows = np.flatnonzero(sw > 0)
         val = None
@@ -641,6 +670,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         if run.best is not None and not self.average and not self.pocket:
             state.coef[:], state.intercept[:] = coef, intercept
         return Bunch(
+            intercept_decay=decay,
             coef=coef,
             intercept=intercept,
             mistakes=np.asarray(mistakes, dtype=np.int64),
@@ -680,6 +710,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             losses = np.concatenate([history_before[1], losses])
         self._state = dict(vars(state))
         self._multilabel = kind == "multilabel-indicator"
+        self.intercept_decay_ = run.intercept_decay
         self.coef_ = run.coef
         self.intercept_ = run.intercept
         self.n_iter_ = run.n_epochs

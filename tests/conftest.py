@@ -19,6 +19,7 @@ def reference_perceptron(
     fit_intercept=True,
     shrink=1.0,
     l1_step=0.0,
+    intercept_decay=1.0,
 ):
     """The textbook loop of ``skann._math.perceptron_rule``, rows in their order.
 
@@ -35,6 +36,7 @@ def reference_perceptron(
         eta=eta,
         tau=tau,
         fit_intercept=fit_intercept,
+        intercept_decay=intercept_decay,
         shrink=shrink,
         l1_step=l1_step,
         average_from=1 if average else None,

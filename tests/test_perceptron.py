@@ -417,3 +417,32 @@ def test_sparse_input_is_never_densified():
         assert clf.predict(X).shape == (n,)
     clf = PerceptronClassifier(max_iter=2, early_stopping=True, tol=None).fit(X, y)
     assert clf.score(X, y) > 0.3
+
+
+def test_intercept_decay_auto_follows_the_numbers_not_the_storage():
+    from scipy import sparse
+
+    rng = np.random.RandomState(0)
+    X = rng.rand(200, 50) * (rng.rand(200, 50) < 0.05)  # 5 % non-zero, as text
+    y = (X[:, :25].sum(axis=1) > X[:, 25:].sum(axis=1)).astype(int)
+    dense = PerceptronClassifier(max_iter=3, tol=None).fit(X, y)
+    stored = PerceptronClassifier(max_iter=3, tol=None).fit(sparse.csr_matrix(X), y)
+    assert dense.intercept_decay_ == stored.intercept_decay_ == 0.01
+    np.testing.assert_array_equal(dense.coef_, stored.coef_)
+    np.testing.assert_array_equal(dense.intercept_, stored.intercept_)
+    # the bias's step is scaled by the decay: the textbook loop with b += 0.01 t
+    order = np.random.RandomState(0).permutation(200)
+    ref = PerceptronClassifier(shuffle=False, max_iter=1, tol=None)
+    ref.fit(X[order], y[order])
+    T = plus_minus(y[order], [0, 1])
+    W, b = reference_perceptron(X[order], T, 1, intercept_decay=0.01)
+    assert ref.intercept_decay_ == 0.01
+    np.testing.assert_allclose(ref.coef_, W, atol=1e-12)
+    np.testing.assert_allclose(ref.intercept_, b, atol=1e-12)
+    W, b = reference_perceptron(X[order], T, 1)
+    textbook = PerceptronClassifier(shuffle=False, max_iter=1, tol=None)
+    textbook.set_params(intercept_decay=1.0).fit(X[order], y[order])
+    np.testing.assert_allclose(textbook.intercept_, b, atol=1e-12)
+    # dense data keep the textbook rule
+    X_dense = rng.randn(100, 5)
+    assert PerceptronClassifier().fit(X_dense, X_dense[:, 0] > 0).intercept_decay_ == 1

@@ -136,7 +136,7 @@ def _epoch(
     n_updates,
     eta,
     tau,
-    fit_intercept,
+    bias_rate,
     shrink,
     l1_step,
     u,
@@ -190,9 +190,8 @@ def _epoch(
                 _add_row(
                     Vt, U, beta, summing, rival, -step / scale, columns, values, nnz
                 )
-                if fit_intercept:
-                    b[true] += step
-                    b[rival] -= step
+                b[true] += bias_rate * step
+                b[rival] -= bias_rate * step
                 n_updates[true] += 1
                 n_updates[rival] += 1
                 erred = True
@@ -206,8 +205,7 @@ def _epoch(
                     _add_row(
                         Vt, U, beta, summing, s, step / scale, columns, values, nnz
                     )
-                    if fit_intercept:
-                        b[s] += step
+                    b[s] += bias_rate * step
                     n_updates[s] += 1
                     erred = True
         if erred:
@@ -297,7 +295,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         state.n_updates,
         float(settings.eta),
         float(settings.tau),
-        bool(settings.fit_intercept),
+        float(settings.intercept_decay) if settings.fit_intercept else 0.0,
         float(settings.shrink),
         float(settings.l1_step),
         float(state.l1_owed),

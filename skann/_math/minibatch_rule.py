@@ -110,7 +110,7 @@ def minibatch_epoch(X, T, order, sample_weight, state, settings, batch_size):
         if erred.any():
             W += settings.eta * np.asarray(Xb.T @ D).T.astype(W.dtype)
             if settings.fit_intercept:
-                b += settings.eta * D.sum(axis=0)
+                b += settings.intercept_decay * settings.eta * D.sum(axis=0)
         if settings.l1_step:
             state.l1_owed += settings.l1_step * B
             features = (
