@@ -11,9 +11,11 @@ name, same signature, the same steps in the same order) with the bookkeeping of
 
 Inside the loop the weights are stored transposed, ``Vt`` of shape (R, S), so the S
 weights of one feature sit side by side. The net input is summed in float64 over the
-sample's non-zero entries in column order (four partial sums for a single neuron), the
-same for a dense row and its CSR form: the same data stored either way train the same
-model bit for bit. The kernel returns to Python after each epoch, where Ctrl-C is seen.
+sample's non-zero entries in column order (four partial sums, column c into sum
+c % 4), the same for a dense row and its CSR form: the same data stored either way
+train the same model bit for bit. Dense rows are copied in chunks in the order of
+the epoch, so their loads from memory overlap. The kernel returns to Python after
+each epoch, where Ctrl-C is seen.
 """
 
 import numpy as np
@@ -23,6 +25,9 @@ from scipy import sparse
 from skann._math.perceptron_rule import EpochResult
 
 # Below this the scale s is folded into V (as scikit-learn's WeightVector does).
+# Dense rows are copied in chunks of at most this many rows and bytes.
+_CHUNK_ROWS = 256
+_CHUNK_BYTES = 1 << 20
 _MIN_SCALE = 1e-9
 
 
@@ -53,24 +58,50 @@ def _sparse_entries(indptr, indices, data, row, columns, values):
 
 
 @njit(cache=True)
-def _net_inputs(Vt, b, scale, columns, values, nnz, n):
-    # n = s (V p) + b, one neuron at a time, summed in float64 over the entries in
-    # column order as four partial sums (by position): the four chains of additions
-    # overlap in the processor, and the first neuron's loads, which do not wait on
-    # each other, overlap their cache misses; the later neurons find those lines in
-    # cache.
-    full = nnz - nnz % 4
+def _net_inputs(Vt, b, scale, columns, values, nnz, n, partial):
+    # n = s (V p) + b, one neuron at a time, summed in float64 in column order into
+    # four partial sums, column c into sum c % 4, as _dense_net_inputs does: the
+    # same numbers, dense or sparse, give the same sums. The first neuron's loads do
+    # not wait on each other, so their cache misses overlap; the later neurons find
+    # those lines in cache.
+    for s in range(Vt.shape[1]):
+        partial[:] = 0.0
+        for k in range(nnz):
+            c = columns[k]
+            partial[c & 3] += np.float64(Vt[c, s]) * np.float64(values[k])
+        n[s] = scale * ((partial[0] + partial[1]) + (partial[2] + partial[3])) + b[s]
+
+
+@njit(cache=True)
+def _dense_net_inputs(Vt, b, scale, X, row, n):
+    # The same sums read straight from a dense row: a zero entry adds an exact 0.
+    R = X.shape[1]
+    full = R - R % 4
     for s in range(Vt.shape[1]):
         a0 = a1 = a2 = a3 = 0.0
-        for k in range(0, full, 4):
-            a0 += np.float64(Vt[columns[k], s]) * np.float64(values[k])
-            a1 += np.float64(Vt[columns[k + 1], s]) * np.float64(values[k + 1])
-            a2 += np.float64(Vt[columns[k + 2], s]) * np.float64(values[k + 2])
-            a3 += np.float64(Vt[columns[k + 3], s]) * np.float64(values[k + 3])
-        total = (a0 + a1) + (a2 + a3)
-        for k in range(full, nnz):
-            total += np.float64(Vt[columns[k], s]) * np.float64(values[k])
-        n[s] = scale * total + b[s]
+        for c in range(0, full, 4):
+            a0 += np.float64(Vt[c, s]) * np.float64(X[row, c])
+            a1 += np.float64(Vt[c + 1, s]) * np.float64(X[row, c + 1])
+            a2 += np.float64(Vt[c + 2, s]) * np.float64(X[row, c + 2])
+            a3 += np.float64(Vt[c + 3, s]) * np.float64(X[row, c + 3])
+        if full < R:
+            a0 += np.float64(Vt[full, s]) * np.float64(X[row, full])
+        if full + 1 < R:
+            a1 += np.float64(Vt[full + 1, s]) * np.float64(X[row, full + 1])
+        if full + 2 < R:
+            a2 += np.float64(Vt[full + 2, s]) * np.float64(X[row, full + 2])
+        n[s] = scale * ((a0 + a1) + (a2 + a3)) + b[s]
+
+
+@njit(cache=True)
+def _gather(X, order, first, P):
+    # Copy the rows order[first:first + len(P)] into the contiguous buffer P. The
+    # copies' loads do not wait on each other, so the processor fetches many rows
+    # from memory at once; the per-sample loop then reads them from cache.
+    for k in range(min(P.shape[0], order.shape[0] - first)):
+        row = order[first + k]
+        for c in range(X.shape[1]):
+            P[k, c] = X[row, c]
 
 
 @njit(cache=True)
@@ -153,16 +184,26 @@ def _epoch(
     loss = 0.0
     n_mistakes = 0
     touched = 0.0
+    partial = np.zeros(4)
+    # dense rows are read from chunks gathered in the order of the epoch
+    chunk = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // max(1, R * X.itemsize)))
+    P = np.empty((chunk if dense else 1, X.shape[1]), dtype=X.dtype)
     for i in range(order.shape[0]):
         row = order[i]
+        w = sw[row]
         if dense:
-            nnz = _dense_entries(X, row, columns, values)
+            k = i % chunk
+            if k == 0:
+                _gather(X, order, i, P)
+            _dense_net_inputs(Vt, b, scale, P, k, n)
+            nnz = -1  # the row's entries are gathered when a step needs them
+            if l1_step != 0.0:
+                nnz = _dense_entries(P, k, columns, values)
         else:
             nnz = _sparse_entries(indptr, indices, data, row, columns, values)
-        w = sw[row]
-        if l1_step != 0.0:
-            touched += _touch(Q, columns, nnz)
-        _net_inputs(Vt, b, scale, columns, values, nnz, n)
+            if l1_step != 0.0:
+                touched += _touch(Q, columns, nnz)
+            _net_inputs(Vt, b, scale, columns, values, nnz, n, partial)
         counted = n_visits + 1 >= average_from
         if shrink != 1.0:
             scale *= shrink
@@ -185,6 +226,8 @@ def _epoch(
             margin = n[true] - n[rival]
             loss += w * max(0.0, -margin)
             if margin <= tau:
+                if nnz < 0:
+                    nnz = _dense_entries(P, k, columns, values)
                 step = eta * w
                 _add_row(Vt, U, beta, summing, true, step / scale, columns, values, nnz)
                 _add_row(
@@ -201,6 +244,8 @@ def _epoch(
                 margin = t * n[s]
                 loss += w * max(0.0, -margin)
                 if margin <= tau:
+                    if nnz < 0:
+                        nnz = _dense_entries(P, k, columns, values)
                     step = eta * w * t
                     _add_row(
                         Vt, U, beta, summing, s, step / scale, columns, values, nnz
