@@ -59,38 +59,51 @@ def _sparse_entries(indptr, indices, data, row, columns, values):
 
 @njit(cache=True)
 def _net_inputs(Vt, b, scale, columns, values, nnz, n, partial):
-    # n = s (V p) + b, one neuron at a time, summed in float64 in column order into
-    # four partial sums, column c into sum c % 4, as _dense_net_inputs does: the
-    # same numbers, dense or sparse, give the same sums. The first neuron's loads do
-    # not wait on each other, so their cache misses overlap; the later neurons find
-    # those lines in cache.
-    for s in range(Vt.shape[1]):
-        partial[:] = 0.0
-        for k in range(nnz):
-            c = columns[k]
-            partial[c & 3] += np.float64(Vt[c, s]) * np.float64(values[k])
-        n[s] = scale * ((partial[0] + partial[1]) + (partial[2] + partial[3])) + b[s]
+    # n = s (V p) + b summed in float64 in column order into four partial sums per
+    # neuron, column c into sum c % 4, as _dense_net_inputs does: the same numbers,
+    # dense or sparse, give the same sums. Entry by entry, the S neurons' sums of
+    # one row of ``partial`` (4, S) are updated together.
+    S = Vt.shape[1]
+    partial[:, :] = 0.0
+    for k in range(nnz):
+        c = columns[k]
+        x = np.float64(values[k])
+        for s in range(S):
+            partial[c & 3, s] += np.float64(Vt[c, s]) * x
+    for s in range(S):
+        total = (partial[0, s] + partial[1, s]) + (partial[2, s] + partial[3, s])
+        n[s] = scale * total + b[s]
 
 
 @njit(cache=True)
-def _dense_net_inputs(Vt, b, scale, X, row, n):
+def _dense_net_inputs(Vt, b, scale, X, row, n, partial):
     # The same sums read straight from a dense row: a zero entry adds an exact 0.
-    R = X.shape[1]
+    R, S = X.shape[1], Vt.shape[1]
+    if S > 1:
+        partial[:, :] = 0.0
+        for c in range(R):
+            x = np.float64(X[row, c])
+            for s in range(S):
+                partial[c & 3, s] += np.float64(Vt[c, s]) * x
+        for s in range(S):
+            total = (partial[0, s] + partial[1, s]) + (partial[2, s] + partial[3, s])
+            n[s] = scale * total + b[s]
+        return
+    # one neuron: the four sums in registers
     full = R - R % 4
-    for s in range(Vt.shape[1]):
-        a0 = a1 = a2 = a3 = 0.0
-        for c in range(0, full, 4):
-            a0 += np.float64(Vt[c, s]) * np.float64(X[row, c])
-            a1 += np.float64(Vt[c + 1, s]) * np.float64(X[row, c + 1])
-            a2 += np.float64(Vt[c + 2, s]) * np.float64(X[row, c + 2])
-            a3 += np.float64(Vt[c + 3, s]) * np.float64(X[row, c + 3])
-        if full < R:
-            a0 += np.float64(Vt[full, s]) * np.float64(X[row, full])
-        if full + 1 < R:
-            a1 += np.float64(Vt[full + 1, s]) * np.float64(X[row, full + 1])
-        if full + 2 < R:
-            a2 += np.float64(Vt[full + 2, s]) * np.float64(X[row, full + 2])
-        n[s] = scale * ((a0 + a1) + (a2 + a3)) + b[s]
+    a0 = a1 = a2 = a3 = 0.0
+    for c in range(0, full, 4):
+        a0 += np.float64(Vt[c, 0]) * np.float64(X[row, c])
+        a1 += np.float64(Vt[c + 1, 0]) * np.float64(X[row, c + 1])
+        a2 += np.float64(Vt[c + 2, 0]) * np.float64(X[row, c + 2])
+        a3 += np.float64(Vt[c + 3, 0]) * np.float64(X[row, c + 3])
+    if full < R:
+        a0 += np.float64(Vt[full, 0]) * np.float64(X[row, full])
+    if full + 1 < R:
+        a1 += np.float64(Vt[full + 1, 0]) * np.float64(X[row, full + 1])
+    if full + 2 < R:
+        a2 += np.float64(Vt[full + 2, 0]) * np.float64(X[row, full + 2])
+    n[0] = scale * ((a0 + a1) + (a2 + a3)) + b[0]
 
 
 @njit(cache=True)
@@ -184,7 +197,7 @@ def _epoch(
     loss = 0.0
     n_mistakes = 0
     touched = 0.0
-    partial = np.zeros(4)
+    partial = np.zeros((4, S))
     # dense rows are read from chunks gathered in the order of the epoch
     chunk = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // max(1, R * X.itemsize)))
     P = np.empty((chunk if dense else 1, X.shape[1]), dtype=X.dtype)
@@ -195,7 +208,7 @@ def _epoch(
             k = i % chunk
             if k == 0:
                 _gather(X, order, i, P)
-            _dense_net_inputs(Vt, b, scale, P, k, n)
+            _dense_net_inputs(Vt, b, scale, P, k, n, partial)
             nnz = -1  # the row's entries are gathered when a step needs them
             if l1_step != 0.0:
                 nnz = _dense_entries(P, k, columns, values)
