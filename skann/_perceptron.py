@@ -666,7 +666,9 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         if run.best is not None:
             coef, intercept = run.best
         else:
-            coef, intercept = output_weights(copy=True)
+            # the plain rule's coef_ is the state's array (a later call trains on a
+            # copy), so a fitted model holds its weights once
+            coef, intercept = output_weights()
         if run.best is not None and not self.average and not self.pocket:
             state.coef[:], state.intercept[:] = coef, intercept
         return Bunch(

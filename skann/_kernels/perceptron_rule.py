@@ -188,8 +188,10 @@ def _epoch(
     n_visits,
 ):
     R, S = Vt.shape
-    columns = np.empty(R, dtype=np.intp)
-    values = np.empty(R, dtype=Vt.dtype)
+    # room for the longest row's entries
+    longest = R if dense else np.max(indptr[1:] - indptr[:-1])
+    columns = np.empty(longest, dtype=np.intp)
+    values = np.empty(longest, dtype=Vt.dtype)
     n = np.empty(S)
     scale = 1.0
     beta = 0.0  # sum of the scales of this epoch's averaged visits
