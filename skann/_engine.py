@@ -5,6 +5,7 @@ samples in each epoch, the verbose log, the convergence warning, and chunked
 prediction. The epoch loop and its stopping rule are in :mod:`skann._training`.
 """
 
+import sys
 import warnings
 from contextlib import contextmanager
 
@@ -164,13 +165,33 @@ class EpochLog:
             self.bar.close()
 
 
+def user_stacklevel():
+    """``stacklevel`` for ``warnings.warn`` that names the caller's line, not skann's.
+
+    Counts the frames of skann (and of scikit-learn's ``fit`` wrapper in
+    ``sklearn.base``) above the call, so a warning raised deep in training points at
+    the line of the user's code that called ``fit``.
+
+    Returns
+    -------
+    stacklevel : int
+    """
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        ("skann.", "sklearn.base")
+    ):
+        level += 1
+        frame = frame.f_back
+    return level
+
+
 def warn_not_converged(max_iter):
     """Warn, as scikit-learn does, that ``max_iter`` ended training."""
     warnings.warn(
         f"Maximum number of iterations ({max_iter}) reached and the model has "
         "not converged; consider increasing max_iter.",
         ConvergenceWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 

@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from skann._backend import implementation
-from skann._engine import EpochLog, chunked_rows, epoch_order
+from skann._engine import EpochLog, chunked_rows, epoch_order, user_stacklevel
 from skann._math.activations import OUTPUT_ACTIVATIONS
 from skann._math.backprop import loss_and_gradient
 from skann._math.dropout import dropout_masks
@@ -145,7 +145,7 @@ class Run:
                 f"batch_size={est.batch_size} is larger than the {n} training "
                 f"samples; it is clipped to {n}.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=user_stacklevel(),
             )
         return min(est.batch_size, n)
 
@@ -248,7 +248,7 @@ class Run:
                 f"Training interrupted by the user after {self.n_iter} epochs; the "
                 "model keeps the weights it had reached.",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
             self._check_finite(0.0)
         finally:
@@ -382,7 +382,7 @@ class Run:
                 f"loss evaluations without converging ({result.message}); "
                 "increase max_iter or max_fun, or scale the data.",
                 ConvergenceWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         self.loss = float(result.fun)
         self.best_loss = min(self.best_loss, self.loss)

@@ -1,5 +1,6 @@
 """scikit-learn's estimator checks over every configuration users meet."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skann import BackpropMLPClassifier, PerceptronClassifier
@@ -179,6 +180,9 @@ def expected_failures(estimator):
     return failures
 
 
+# scikit-learn's checks fit on small data with few iterations by design; the
+# ConvergenceWarning that says so is expected there and says nothing about the check.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(
     [
         PerceptronClassifier(max_iter=100, random_state=0, **config)

@@ -144,13 +144,13 @@ def test_integer_weights_are_repetitions(binary):
     """Full-batch training: weight k and k copies give the same network."""
     X, y = binary
     counts = np.random.RandomState(0).randint(0, 4, size=len(y))
-    params = dict(
-        hidden_layer_sizes=(6,), batch_size=10_000, max_iter=20, random_state=0
-    )
+    # a batch of all the samples: batch_size is their number, not more (which warns)
+    params = dict(hidden_layer_sizes=(6,), max_iter=20, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        weighted = BackpropMLPClassifier(**params).fit(X, y, sample_weight=counts)
-        repeated = BackpropMLPClassifier(**params).fit(
+        weighted = BackpropMLPClassifier(batch_size=len(y), **params)
+        weighted.fit(X, y, sample_weight=counts)
+        repeated = BackpropMLPClassifier(batch_size=int(counts.sum()), **params).fit(
             np.repeat(X, counts, axis=0), np.repeat(y, counts)
         )
     _assert_same_network(weighted, repeated, rtol=1e-8, atol=1e-10)
@@ -393,7 +393,8 @@ def test_divergence_raises_naming_the_learning_rate(digits):
         clf.fit(huge, y)
     assert not hasattr(clf, "coefs_")
 
-    clf.set_params(learning_rate_init=0.01).fit(X, y)
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iterations"):
+        clf.set_params(learning_rate_init=0.01).fit(X, y)
     before = [W.copy() for W in clf.coefs_]
     proba_before = clf.predict_proba(X)
     with pytest.raises(FloatingPointError, match="learning_rate_init=0.01"):
@@ -426,10 +427,15 @@ def test_keyboard_interrupt_keeps_a_usable_model(digits, monkeypatch):
 
 def test_batch_size_larger_than_data_is_clipped_with_a_warning(binary):
     X, y = binary
-    with pytest.warns(UserWarning, match="clipped to 300"):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
         BackpropMLPClassifier(hidden_layer_sizes=(3,), batch_size=1000, max_iter=1).fit(
             X, y
         )
+    assert any("clipped to 300" in str(w.message) for w in record)
+    # both warnings name this line, not a line inside skann
+    assert {w.category for w in record} == {UserWarning, ConvergenceWarning}
+    assert {w.filename for w in record} == {__file__}
 
 
 def test_prediction_in_chunks_equals_one_pass(digits):
@@ -439,7 +445,8 @@ def test_prediction_in_chunks_equals_one_pass(digits):
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
     whole = clf.predict_proba(X)
-    with config_context(working_memory=0.0001):  # about 1 row per chunk
+    # about 1 row per chunk (scikit-learn warns that it cannot keep to so little)
+    with config_context(working_memory=0.0001), pytest.warns(UserWarning):
         np.testing.assert_allclose(clf.predict_proba(X), whole, rtol=1e-12)
         np.testing.assert_array_equal(
             clf.predict(X), clf.classes_[whole.argmax(axis=1)]

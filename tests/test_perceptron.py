@@ -446,3 +446,12 @@ def test_intercept_decay_auto_follows_the_numbers_not_the_storage():
     # dense data keep the textbook rule
     X_dense = rng.randn(100, 5)
     assert PerceptronClassifier().fit(X_dense, X_dense[:, 0] > 0).intercept_decay_ == 1
+
+
+def test_convergence_warning_names_the_callers_line():
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = make_classification(100, 4, flip_y=0.3, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="Maximum number of iterations") as w:
+        PerceptronClassifier(max_iter=2).fit(X, y)
+    assert w[0].filename == __file__
