@@ -25,6 +25,9 @@ from skann._math.optimizers import SGD, Adam, LearningRateSchedule, minimize_lbf
 from skann._mlp_batches import BatchTrainer
 from skann._training import EpochOutcome, StoppingRule, run_epochs
 
+#: The optimiser class of each stochastic solver.
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
 
 def forward_in_chunks(X, coefs, intercepts, hidden_activation, last_activation):
     """The last layer's output of :func:`forward_pass`, computed chunk by chunk.
@@ -97,7 +100,12 @@ class Run:
     # -------------------------------------------------------------- stochastic
     def _optimizer(self):
         est = self.est
-        rule_class = SGD if est.solver == "sgd" else Adam
+        if est.solver not in OPTIMIZERS:
+            raise ValueError(
+                f"solver={est.solver!r} has no stochastic optimiser; the stochastic "
+                f"solvers are {sorted(OPTIMIZERS)}."
+            )
+        rule_class = OPTIMIZERS[est.solver]
         previous = getattr(est, "_optimizer", None)
         update = implementation("optimizers", f"{est.solver}_update")
         if (

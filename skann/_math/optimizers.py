@@ -249,10 +249,20 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step, scratc
     theta -= scratch
 
 
-class _Update:
-    """What the optimisers share: the update function (NumPy reference or kernel)
-    they call, which a pickle leaves out (the next fit chooses it again), and the
-    reference's work space, made on first use."""
+class Optimizer:
+    """The interface the training loop calls on a stochastic optimiser.
+
+    ``step(theta, gradient, n_penalised=0, l2_scale=0.0)`` updates the flat
+    parameter vector ``theta`` in place from the batch's ``gradient``;
+    ``schedule`` (a :class:`LearningRateSchedule`) is told when each epoch ends, and
+    ``learning_rate`` is its current step size. Subclasses also share the update
+    function (NumPy reference or kernel) they call, which a pickle leaves out (the
+    next fit chooses it again), and the reference's work space, made on first use.
+    """
+
+    def step(self, theta, gradient, n_penalised=0, l2_scale=0.0):
+        """Update ``theta`` in place from ``gradient`` (each subclass's rule)."""
+        raise NotImplementedError(f"{type(self).__name__} does not define step")
 
     _scratch_rows = 1
 
@@ -279,7 +289,7 @@ class _Update:
         self.update = self._reference
 
 
-class SGD(_Update):
+class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum, in place.
 
     ``v <- mu v - eta g``, then ``theta <- theta + v`` (classical momentum) or
@@ -351,7 +361,7 @@ class SGD(_Update):
         )
 
 
-class Adam(_Update):
+class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015), in place.
 
     ``m <- beta_1 m + (1 - beta_1) g``, ``v <- beta_2 v + (1 - beta_2) g^2`` and

@@ -258,3 +258,13 @@ def test_step_with_l2_term_equals_step_on_the_penalised_gradient():
             first.step(inside, gradient, LAYOUT.n_weights, 0.01)
             second.step(outside, penalised)
         np.testing.assert_allclose(inside, outside, rtol=1e-14)
+
+
+def test_optimizers_share_the_interface_the_loop_calls():
+    from skann._math.optimizers import SGD, Adam, Optimizer
+    from skann._mlp_training import OPTIMIZERS
+
+    assert set(OPTIMIZERS.values()) == {SGD, Adam}
+    assert all(issubclass(cls, Optimizer) for cls in OPTIMIZERS.values())
+    with pytest.raises(NotImplementedError, match="does not define step"):
+        Optimizer().step(np.zeros(1), np.zeros(1))
