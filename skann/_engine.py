@@ -12,12 +12,16 @@ from contextlib import contextmanager
 import numpy as np
 from sklearn import get_config
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import ShuffleSplit, StratifiedShuffleSplit
+from sklearn.model_selection import (
+    ShuffleSplit,
+    StratifiedShuffleSplit,
+    train_test_split,
+)
 
 from skann._compat import get_chunk_n_rows
 
 
-def holdout_split(codes, sample_weight, validation_fraction, random_state):
+def sgd_holdout_split(codes, sample_weight, validation_fraction, random_state):
     """Split the rows into training and validation rows, as scikit-learn's SGD does.
 
     ``StratifiedShuffleSplit`` on the class codes (``ShuffleSplit`` for multilabel
@@ -74,6 +78,68 @@ def holdout_split(codes, sample_weight, validation_fraction, random_state):
             f"validation_fraction={validation_fraction} leaves no sample of positive "
             f"weight on one side of the early-stopping split of {n} samples; use "
             "more samples or another validation_fraction."
+        )
+    return train, validation
+
+
+def mlp_holdout_split(n_samples, Y, validation_fraction, rng):
+    """The training and validation rows of ``early_stopping``, as scikit-learn's
+    ``MLPClassifier`` draws them.
+
+    ``train_test_split`` with the estimator's random generator, stratified by the
+    target when the network has one output (binary ``y``) and not otherwise, as
+    scikit-learn does; so the same ``random_state`` holds out the same rows.
+
+    Parameters
+    ----------
+    n_samples : int
+        Rows of the training data.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Binarised targets.
+    validation_fraction : float
+        Share of the rows held out.
+    rng : numpy.random.RandomState
+        The estimator's random generator (after the initial weights).
+
+    Returns
+    -------
+    train, validation : ndarray of int
+
+    Where scikit-learn's split would raise (fewer than two rows held out, or fewer
+    than the classes it stratifies by), the fewest rows that make a split are held
+    out instead (two, or one per class), on data of four rows or more.
+
+    Raises
+    ------
+    ValueError
+        When no split holds out two rows and keeps one for training.
+    """
+    stratify = Y.astype(bool) if Y.shape[1] == 1 else None
+    rows = np.arange(n_samples)
+    try:
+        train, validation = train_test_split(
+            rows,
+            random_state=rng,
+            test_size=validation_fraction,
+            stratify=stratify,
+        )
+    except ValueError:  # too few rows to stratify at this fraction
+        train = validation = rows[:0]
+    if len(validation) < 2 and n_samples >= 4:
+        # Where scikit-learn raises (fewer than two held-out rows, or fewer than
+        # the classes it stratifies by), hold out the fewest rows that work.
+        strata = 1 if stratify is None else len(np.unique(stratify))
+        classes_ok = stratify is None or np.bincount(stratify[:, 0]).min() >= 2
+        train, validation = train_test_split(
+            rows,
+            random_state=rng,
+            test_size=max(2, strata),
+            stratify=stratify if classes_ok else None,
+        )
+    if len(validation) < 2 or len(train) == 0:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' or the "
+            f"size of your dataset (n_samples = {n_samples})."
         )
     return train, validation
 

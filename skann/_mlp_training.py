@@ -13,10 +13,15 @@ from array import array
 import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 
 from skann._backend import implementation
-from skann._engine import EpochLog, chunked_rows, epoch_order, user_stacklevel
+from skann._engine import (
+    EpochLog,
+    chunked_rows,
+    epoch_order,
+    mlp_holdout_split,
+    user_stacklevel,
+)
 from skann._math.activations import OUTPUT_ACTIVATIONS
 from skann._math.backprop import loss_and_gradient
 from skann._math.dropout import dropout_masks
@@ -168,7 +173,7 @@ class Run:
         rows = np.arange(X.shape[0])
         early_stopping = est.early_stopping and not self.incremental
         if early_stopping and val is None:
-            rows, held_out = validation_split(
+            rows, held_out = mlp_holdout_split(
                 X.shape[0], Y, est.validation_fraction, rng
             )
             val = (
@@ -424,68 +429,6 @@ class Run:
             est.best_iteration_ = self.best_iteration
         # None after lbfgs: a later partial_fit must not resume an older optimiser.
         est._optimizer = self.optimizer
-
-
-def validation_split(n_samples, Y, validation_fraction, rng):
-    """The training and validation rows of ``early_stopping``, as scikit-learn's
-    ``MLPClassifier`` draws them.
-
-    ``train_test_split`` with the estimator's random generator, stratified by the
-    target when the network has one output (binary ``y``) and not otherwise, as
-    scikit-learn does; so the same ``random_state`` holds out the same rows.
-
-    Parameters
-    ----------
-    n_samples : int
-        Rows of the training data.
-    Y : ndarray of shape (n_samples, n_outputs)
-        Binarised targets.
-    validation_fraction : float
-        Share of the rows held out.
-    rng : numpy.random.RandomState
-        The estimator's random generator (after the initial weights).
-
-    Returns
-    -------
-    train, validation : ndarray of int
-
-    Where scikit-learn's split would raise (fewer than two rows held out, or fewer
-    than the classes it stratifies by), the fewest rows that make a split are held
-    out instead (two, or one per class), on data of four rows or more.
-
-    Raises
-    ------
-    ValueError
-        When no split holds out two rows and keeps one for training.
-    """
-    stratify = Y.astype(bool) if Y.shape[1] == 1 else None
-    rows = np.arange(n_samples)
-    try:
-        train, validation = train_test_split(
-            rows,
-            random_state=rng,
-            test_size=validation_fraction,
-            stratify=stratify,
-        )
-    except ValueError:  # too few rows to stratify at this fraction
-        train = validation = rows[:0]
-    if len(validation) < 2 and n_samples >= 4:
-        # Where scikit-learn raises (fewer than two held-out rows, or fewer than
-        # the classes it stratifies by), hold out the fewest rows that work.
-        strata = 1 if stratify is None else len(np.unique(stratify))
-        classes_ok = stratify is None or np.bincount(stratify[:, 0]).min() >= 2
-        train, validation = train_test_split(
-            rows,
-            random_state=rng,
-            test_size=max(2, strata),
-            stratify=stratify if classes_ok else None,
-        )
-    if len(validation) < 2 or len(train) == 0:
-        raise ValueError(
-            "The validation set is too small. Increase 'validation_fraction' or the "
-            f"size of your dataset (n_samples = {n_samples})."
-        )
-    return train, validation
 
 
 def history_frame(history):

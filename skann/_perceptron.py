@@ -23,7 +23,7 @@ from skann._compat import (
     _check_sample_weight,
     _fit_context,
 )
-from skann._engine import EpochLog, chunked_rows, holdout_split, unchanged_on_error
+from skann._engine import EpochLog, chunked_rows, sgd_holdout_split, unchanged_on_error
 from skann._math.convergence import kesler_novikoff_bound, novikoff_bound
 from skann._math.linear import net_input
 from skann._math.minibatch_rule import minibatch_epoch
@@ -604,7 +604,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         val = None
         if monitor:
             codes = None if multilabel else _class_codes(T)
-            rows, val = holdout_split(codes, sw, self.validation_fraction, rng)
+            rows, val = sgd_holdout_split(codes, sw, self.validation_fraction, rng)
         if self.batch_size == 1:
             epoch_rule = implementation("perceptron_rule", "online_epoch")
         else:

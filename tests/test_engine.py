@@ -5,7 +5,7 @@ import pytest
 from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import gen_batches
 
-from skann._engine import holdout_split, row_batches
+from skann._engine import row_batches, sgd_holdout_split
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,7 @@ def test_row_batches_are_gen_batches(n_rows, size):
 def test_holdout_split_is_scikit_learns_stratified_split():
     codes = np.repeat([0, 1, 2], [40, 30, 30])
     sw = np.ones(100)
-    train, val = holdout_split(codes, sw, 0.2, np.random.RandomState(5))
+    train, val = sgd_holdout_split(codes, sw, 0.2, np.random.RandomState(5))
     cv = StratifiedShuffleSplit(test_size=20, random_state=np.random.RandomState(5))
     ref_train, ref_val = next(cv.split(np.zeros((100, 1)), codes))
     np.testing.assert_array_equal(train, np.sort(ref_train))
@@ -27,11 +27,11 @@ def test_holdout_split_is_scikit_learns_stratified_split():
 
 def test_holdout_split_of_small_data_keeps_each_class_on_both_sides():
     codes = np.array([0, 0, 0, 1, 1, 1, 0, 1, 0, 1])
-    train, val = holdout_split(codes, np.ones(10), 0.1, np.random.RandomState(0))
+    train, val = sgd_holdout_split(codes, np.ones(10), 0.1, np.random.RandomState(0))
     assert set(codes[train]) == set(codes[val]) == {0, 1}
     sw = np.ones(10)
     sw[codes == 1] = 0.0  # no weighted row of class 1 can train
-    train, _ = holdout_split(codes, sw, 0.1, np.random.RandomState(0))
+    train, _ = sgd_holdout_split(codes, sw, 0.1, np.random.RandomState(0))
     assert (sw[train] > 0).all()
     with pytest.raises(ValueError, match="validation_fraction"):
-        holdout_split(codes, np.zeros(10), 0.1, np.random.RandomState(0))
+        sgd_holdout_split(codes, np.zeros(10), 0.1, np.random.RandomState(0))

@@ -490,7 +490,7 @@ def test_progress_bar_when_tqdm_is_installed(digits, monkeypatch, capsys):
 def test_validation_split_is_sklearns():
     from sklearn.model_selection import train_test_split
 
-    from skann._mlp_training import validation_split
+    from skann._engine import mlp_holdout_split as validation_split
 
     X, y = make_classification(400, 8, weights=[0.85, 0.15], random_state=0)
     Y = (y == 1).astype(float).reshape(-1, 1)
