@@ -223,15 +223,6 @@ class RuleState:
         if self.n_updates is None:
             self.n_updates = np.zeros(self.coef.shape[0], dtype=np.int64)
 
-    def copy(self):
-        """A deep copy, so a failed call leaves the original untouched."""
-        return RuleState(
-            **{
-                k: v.copy() if isinstance(v, np.ndarray) else v
-                for k, v in vars(self).items()
-            }
-        )
-
 
 def row_entries(X, i):
     """The non-zero entries of row ``i``: column indices and values, by column.
