@@ -1,6 +1,5 @@
 """PerceptronClassifier: S perceptron neurons trained by the perceptron rule."""
 
-from functools import partial as partial_function
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,7 +14,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from skann._backend import implementation
 from skann._compat import (
     Interval,
     SparseCoefMixin,
@@ -23,23 +21,23 @@ from skann._compat import (
     _check_sample_weight,
     _fit_context,
 )
-from skann._engine import EpochLog, chunked_rows, sgd_holdout_split, unchanged_on_error
+from skann._engine import chunked_rows, unchanged_on_error
 from skann._math.convergence import kesler_novikoff_bound, novikoff_bound
 from skann._math.linear import net_input
-from skann._math.minibatch_rule import minibatch_epoch
-from skann._math.penalty import l2_shrink_factor
-from skann._math.perceptron_rule import RuleSettings, RuleState
-from skann._math.pocket import Pocket, pocket_errors, pocket_offer
-from skann._training import EpochOutcome, StoppingRule, run_epochs
+from skann._perceptron_training import (
+    intercept_decay,
+    new_state,
+    row_bytes,
+    rule_input,
+    saved_state,
+    train,
+)
 from skann._validation import (
     check_class_weight,
     check_classes,
     check_known_labels,
     class_weight_per_sample,
 )
-
-#: Below this share of non-zero entries, intercept_decay="auto" takes 0.01.
-SPARSE_SHARE = 0.1
 
 
 class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
@@ -343,50 +341,6 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             raise ValueError("coef_init and intercept_init must be finite.")
         return coef, intercept
 
-    def _intercept_decay(self, X):
-        """``intercept_decay``, with "auto" decided by the share of non-zeros in X."""
-        if self.intercept_decay != "auto":
-            return float(self.intercept_decay)
-        stored = np.count_nonzero(X.data) if sparse.issparse(X) else np.count_nonzero(X)
-        return 0.01 if stored < SPARSE_SHARE * X.shape[0] * X.shape[1] else 1.0
-
-    def _settings(self, multinomial, intercept_decay):
-        l1_ratio = {"l2": 0.0, "l1": 1.0, "elasticnet": self.l1_ratio}.get(self.penalty)
-        penalised = self.penalty is not None
-        return RuleSettings(
-            eta=float(self.eta0),
-            tau=float(self.margin),
-            fit_intercept=self.fit_intercept,
-            intercept_decay=intercept_decay,
-            shrink=l2_shrink_factor(self.eta0, self.alpha, l1_ratio)
-            if penalised
-            else 1.0,
-            l1_step=self.eta0 * self.alpha * l1_ratio if penalised else 0.0,
-            average_from=int(self.average) if self.average else None,
-            multinomial=multinomial,
-        )
-
-    def _new_state(self, coef, intercept):
-        state = RuleState(coef=coef, intercept=intercept)
-        if self.average:
-            state.coef_sum = np.zeros(coef.shape)
-            state.intercept_sum = np.zeros(intercept.shape)
-        if self.penalty in ("l1", "elasticnet"):
-            state.l1_received = np.zeros_like(coef, order="F")
-        return state
-
-    def _saved_state(self, dtype):
-        """A copy of the saved training state in ``dtype``, to train on."""
-        state = RuleState(**self._state)
-        state.coef = np.asfortranarray(state.coef, dtype=dtype).copy(order="F")
-        state.intercept = state.intercept.astype(dtype)
-        if state.l1_received is not None:
-            state.l1_received = np.array(state.l1_received, dtype=dtype, order="F")
-        for name in ("coef_sum", "intercept_sum", "n_updates"):
-            value = getattr(state, name)
-            setattr(state, name, None if value is None else value.copy())
-        return state
-
     # ------------------------------------------------------------------ training
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
@@ -449,7 +403,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                     f"{classes.tolist()} while the model was trained on "
                     f"{self.classes_.tolist()}; set warm_start=False to start anew."
                 )
-            saved = self._saved_state(X.dtype)
+            saved = saved_state(self, X.dtype)
             coef_init = saved.coef if coef_init is None else coef_init
             intercept_init = (
                 saved.intercept if intercept_init is None else intercept_init
@@ -457,7 +411,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         coef, intercept = self._initial_weights(
             n_neurons, X.shape[1], X.dtype, coef_init, intercept_init
         )
-        state = self._new_state(coef, intercept)
+        state = new_state(self, coef, intercept)
         if warm:
             if self.average and saved.coef_sum is not None:
                 state.coef_sum[:] = saved.coef_sum
@@ -468,15 +422,16 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         t_start = self.t_ if warm else 1
         rng = check_random_state(self.random_state)
         T = self._encode(y, classes)
-        run = self._train(
-            _rule_input(X),
+        run = train(
+            self,
+            rule_input(X),
             T,
             sw,
             state,
             rng,
             self.max_iter,
             kind == "multilabel-indicator",
-            self._intercept_decay(X),
+            intercept_decay(self, X),
         )
         self.classes_ = classes
         self._class_counts = counts
@@ -540,23 +495,24 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             coef, intercept = self._initial_weights(
                 self._n_neurons(kind, classes), X.shape[1], X.dtype, None, None
             )
-            state = self._new_state(coef, intercept)
+            state = new_state(self, coef, intercept)
             t_start = 1
         else:
-            state = self._saved_state(X.dtype)
+            state = saved_state(self, X.dtype)
             t_start = self.t_
         rng = check_random_state(self.random_state)
         history_before = None if first else (self.mistakes_per_epoch_, self.loss_curve_)
         T = self._encode(y, classes)
-        run = self._train(
-            _rule_input(X),
+        run = train(
+            self,
+            rule_input(X),
             T,
             sw,
             state,
             rng,
             1,
             kind == "multilabel-indicator",
-            self._intercept_decay(X) if first else self.intercept_decay_,
+            intercept_decay(self, X) if first else self.intercept_decay_,
             partial=True,
         )
         self.classes_ = classes
@@ -593,116 +549,6 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                 f"samples of at least 2 classes, got {classes.tolist()}."
             )
         return classes
-
-    def _train(
-        self, X, T, sw, state, rng, max_epochs, multilabel, decay, partial=False
-    ):
-        """Run the epochs of one call through the training loop; the run's results."""
-        settings = self._settings(T.ndim == 1, decay)
-        monitor = self.early_stopping and not partial
-        rows = np.flatnonzero(sw > 0)
-        val = None
-        if monitor:
-            codes = None if multilabel else _class_codes(T)
-            rows, val = sgd_holdout_split(codes, sw, self.validation_fraction, rng)
-        if self.batch_size == 1:
-            epoch_rule = implementation("perceptron_rule", "online_epoch")
-        else:
-            epoch_rule = partial_function(minibatch_epoch, batch_size=self.batch_size)
-        pocket = (
-            Pocket.empty(state.coef, state.intercept, settings.multinomial)
-            if self.pocket
-            else None
-        )
-        seen = float(sw[rows].sum())
-        mistakes = []
-
-        def run_epoch(epoch):
-            order = rng.permutation(rows) if self.shuffle else rows
-            # The perceptron criterion is 0 at W = 0, where every sample sits on the
-            # boundary: a full-batch epoch scored there says nothing about progress.
-            trivial = self.batch_size >= len(order) and not (
-                state.coef.any() or state.intercept.any()
-            )
-            # Overflow is reported below, once, as an error that names eta0.
-            with np.errstate(over="ignore", invalid="ignore"):
-                result = epoch_rule(X, T, order, sw, state, settings)
-            if not (
-                np.isfinite(state.coef).all() and np.isfinite(state.intercept).all()
-            ):
-                raise FloatingPointError(
-                    f"The weights overflowed to inf or NaN in epoch {epoch} with "
-                    f"eta0={self.eta0}; scale the features (e.g. StandardScaler) or "
-                    "lower eta0. The model was left unchanged."
-                )
-            if pocket is not None:
-                coef, intercept = self._output_weights(state)
-                errors = pocket_errors(X, rows, T, sw, coef, intercept)
-                pocket_offer(pocket, coef, intercept, errors)
-            mistakes.append(result.n_mistakes)
-            loss = result.loss / seen if seen else 0.0
-            return EpochOutcome(
-                loss=np.inf if trivial else loss,
-                converged=result.n_mistakes == 0,
-                message=f"mistakes {result.n_mistakes}",
-            )
-
-        def output_weights(copy=False):
-            return self._output_weights(state, pocket, copy=copy)
-
-        run = run_epochs(
-            run_epoch,
-            max_epochs,
-            StoppingRule(None if partial else self.tol, self.n_iter_no_change, monitor),
-            validation_score=lambda: _accuracy(
-                X, val, T, sw, multilabel, *output_weights()
-            ),
-            snapshot=lambda: output_weights(copy=True),
-            log=EpochLog(self.verbose, max_epochs),
-            warn=not (partial or monitor or self.tol is None) and max_epochs > 1,
-        )
-        losses = np.asarray(run.losses, dtype=np.float64)
-        losses[~np.isfinite(losses)] = 0.0  # the trivial epoch's criterion is 0
-        if run.best is not None:
-            coef, intercept = run.best
-        else:
-            # the plain rule's coef_ is the state's array (a later call trains on a
-            # copy), so a fitted model holds its weights once
-            coef, intercept = output_weights()
-        if run.best is not None and not self.average and not self.pocket:
-            state.coef[:], state.intercept[:] = coef, intercept
-        return Bunch(
-            intercept_decay=decay,
-            coef=coef,
-            intercept=intercept,
-            mistakes=np.asarray(mistakes, dtype=np.int64),
-            losses=losses,
-            scores=np.asarray(run.scores, dtype=np.float64) if monitor else None,
-            best_epoch=run.best_epoch,
-            converged=run.converged,
-            n_epochs=run.n_epochs,
-            n_visits=len(rows) * run.n_epochs,
-        )
-
-    def _output_weights(self, state, pocket=None, copy=False):
-        """The weights the model predicts with: pocketed, averaged, or current."""
-        if self.average and state.n_averaged > 0:
-            coef = (state.coef_sum / state.n_averaged).astype(state.coef.dtype)
-            intercept = (state.intercept_sum / state.n_averaged).astype(
-                state.intercept.dtype
-            )
-        else:
-            coef, intercept = state.coef, state.intercept
-        if pocket is not None:
-            filled = np.isfinite(pocket.errors)
-            if len(filled) == 1:
-                filled = np.full(coef.shape[0], filled[0])
-            coef, intercept = coef.copy(), intercept.copy()
-            coef[filled] = pocket.coef[filled]
-            intercept[filled] = pocket.intercept[filled]
-        if copy:
-            return coef.copy(), intercept.copy()
-        return coef, intercept
 
     def _commit(self, run, state, kind, t_start, history_before=None):
         """Publish a finished run as fitted attributes (nothing is set before this)."""
@@ -746,7 +592,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         coef = coef.astype(X.dtype, copy=False)
         intercept = self.intercept_.astype(X.dtype, copy=False)
         scores = np.empty((X.shape[0], coef.shape[0]), dtype=X.dtype)
-        for rows in chunked_rows(X.shape[0], _row_bytes(X, coef.shape[0])):
+        for rows in chunked_rows(X.shape[0], row_bytes(X, coef.shape[0])):
             scores[rows] = net_input(X[rows], coef, intercept)
         return scores.ravel() if scores.shape[1] == 1 else scores
 
@@ -836,53 +682,3 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             n_updates=n_updates,
             separated=margin > 0,
         )
-
-
-def _class_codes(T):
-    """Class index of each row of the rule's targets (binary, OvR or Kesler)."""
-    if T.ndim == 1:
-        return T
-    if T.shape[1] == 1:
-        return (T[:, 0] > 0).astype(np.intp)
-    return T.argmax(axis=1)
-
-
-def _accuracy(X, rows, T, sw, multilabel, coef, intercept):
-    """Weighted accuracy of the weights on ``X[rows]`` (exact match for multilabel)."""
-    correct = 0.0
-    for chunk in chunked_rows(len(rows), _row_bytes(X, coef.shape[0])):
-        idx = rows[chunk]
-        scores = net_input(X[idx], coef, intercept)
-        if multilabel or T.shape[-1] == 1:
-            hit = np.all((scores > 0) == (T[idx] > 0), axis=1)
-        else:
-            hit = scores.argmax(axis=1) == _class_codes(T[idx])
-        correct += float(sw[idx] @ hit)
-    return correct / float(sw[rows].sum())
-
-
-def _rule_input(X):
-    """``X`` as the rule reads it: C-ordered rows, or a canonical CSR matrix.
-
-    A CSR matrix with unsorted or duplicate entries is summed and sorted (on a copy),
-    so that every way of storing the same numbers trains the same model.
-    """
-    if sparse.issparse(X):
-        if not X.has_canonical_format:
-            X = X.copy()
-            X.sum_duplicates()
-        return X
-    return np.ascontiguousarray(X)
-
-
-def _row_bytes(X, n_outputs):
-    """Memory a chunk needs per row: a copy of the row and its ``n_outputs`` scores.
-
-    A sparse row costs its stored entries (value and index), not ``n_features``.
-    """
-    if sparse.issparse(X):
-        per_entry = X.dtype.itemsize + X.indices.dtype.itemsize
-        stored = per_entry * (X.nnz // max(X.shape[0], 1) + 1)
-    else:
-        stored = X.dtype.itemsize * X.shape[1]
-    return stored + X.dtype.itemsize * n_outputs
