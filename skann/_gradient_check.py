@@ -1,13 +1,16 @@
 """A gradient check for BackpropMLPClassifier: backpropagation against central
 differences, for any configuration, user activations included."""
 
+from numbers import Real
+
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, check_consistent_length
 
 from skann._math.backprop import ParameterLayout, loss_and_gradient
 from skann._math.dropout import dropout_masks
+from skann._mlp import BackpropMLPClassifier
 
 
 def check_gradient(
@@ -59,9 +62,17 @@ def check_gradient(
     >>> check_gradient(clf, X, y) < 1e-6
     True
     """
+    if not isinstance(estimator, BackpropMLPClassifier):
+        raise TypeError(
+            "check_gradient checks a BackpropMLPClassifier's backpropagation; got "
+            f"{type(estimator).__name__}, which has no gradient to check."
+        )
+    if not (isinstance(step, Real) and np.isfinite(step) and step > 0):
+        raise ValueError(f"step={step!r}; the finite-difference step must be > 0.")
     rng = check_random_state(random_state)
     X = check_array(X, dtype=np.float64)
     y = np.asarray(y)
+    check_consistent_length(X, y, sample_weight)
     binarizer = LabelBinarizer().fit(y)
     Y = binarizer.transform(y).astype(np.float64)
     out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"

@@ -587,6 +587,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         n_hidden = len(self.coefs_) - 1
+        if isinstance(layer, bool) or not isinstance(layer, Integral):
+            raise TypeError(
+                f"layer={layer!r} of type {type(layer).__name__}; layer must be an "
+                f"integer in [{-n_hidden}, {n_hidden - 1}]."
+            )
         if not -n_hidden <= layer < n_hidden:
             raise ValueError(
                 f"layer={layer} is not a hidden layer; the network has {n_hidden} "

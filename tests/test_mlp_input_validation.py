@@ -257,3 +257,74 @@ def test_good_input_of_every_kind(data):
     assert set(clf.predict(frame)) <= set(labels)
     boolean = BackpropMLPClassifier(**FAST).fit(X, y == 1)
     assert boolean.predict(X).dtype == bool
+
+
+def _softsign(Z):
+    return Z / (1 + np.abs(Z))
+
+
+def _softsign_derivative(Z):
+    return 1 / (1 + np.abs(Z)) ** 2
+
+
+def _wrong_shape(Z):
+    return Z.ravel()
+
+
+def _nan(Z):
+    return np.full_like(Z, np.nan)
+
+
+def _nothing(Z):
+    return None
+
+
+def _float64(Z):
+    return np.asarray(Z, dtype=np.float64)
+
+
+@pytest.mark.parametrize(
+    ("function", "derivative", "error", "match"),
+    [
+        (None, _softsign_derivative, TypeError, "function must be a callable"),
+        (_softsign, "relu", TypeError, "derivative must be a callable"),
+        (_wrong_shape, _softsign_derivative, ValueError, "_wrong_shape returned shape"),
+        (_softsign, _nan, ValueError, "derivative _nan returned NaN or inf"),
+        (_nothing, _softsign_derivative, ValueError, "_nothing returned NoneType"),
+        (_float64, _softsign_derivative, ValueError, "dtype float64 for a net input"),
+    ],
+)
+def test_make_activation_checks_both_functions_on_a_probe(
+    function, derivative, error, match
+):
+    from skann import make_activation
+
+    with pytest.raises(error, match=match):
+        make_activation(function, derivative)
+    assert make_activation(_softsign, _softsign_derivative).function is not None
+
+
+def test_hidden_activations_layer_must_be_an_integer():
+    X, y = make_classification(60, 4, random_state=0)
+    clf = BackpropMLPClassifier((5, 3), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    for layer in (0.0, "0", True, None):
+        with pytest.raises(TypeError, match="layer must be an integer"):
+            clf.hidden_activations(X, layer=layer)
+    assert clf.hidden_activations(X, layer=0).shape == (60, 5)
+
+
+def test_check_gradient_checks_its_inputs():
+    from skann import PerceptronClassifier, check_gradient
+
+    X, y = make_classification(20, 4, random_state=0)
+    clf = BackpropMLPClassifier((3,))
+    with pytest.raises(TypeError, match="no gradient to check"):
+        check_gradient(PerceptronClassifier(), X, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        check_gradient(clf, X, y[:10])
+    for step in (0, -1e-4, float("nan")):
+        with pytest.raises(ValueError, match="step must be > 0"):
+            check_gradient(clf, X, y, step=step)

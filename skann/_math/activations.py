@@ -368,9 +368,47 @@ def make_activation(function, derivative):
     >>> act.function(np.array([1.0]))
     array([0.5])
     """
+    for name, value in (("function", function), ("derivative", derivative)):
+        if not callable(value):
+            raise TypeError(
+                f"make_activation's {name} must be a callable taking the net input "
+                f"Z; got {value!r} of type {type(value).__name__}."
+            )
+    for dtype in (np.float64, np.float32):
+        probe = np.linspace(-2.0, 2.0, 6, dtype=dtype).reshape(2, 3)
+        for name, value in (("function", function), ("derivative", derivative)):
+            _check_probe(name, value, probe)
     return Activation(
         _UserFunction(function), _UserDerivative(derivative), from_net_input=True
     )
+
+
+def _check_probe(name, callable_, Z):
+    """Raise unless ``callable_(Z)`` is a finite array of Z's shape and dtype."""
+    label = getattr(callable_, "__qualname__", repr(callable_))
+    try:
+        result = callable_(Z.copy())
+    except Exception as error:
+        raise ValueError(
+            f"make_activation's {name} {label} failed on a {Z.dtype} array of shape "
+            f"{Z.shape}: {type(error).__name__}: {error}"
+        ) from error
+    if not isinstance(result, np.ndarray):
+        raise ValueError(
+            f"make_activation's {name} {label} returned {type(result).__name__}; it "
+            f"must return an ndarray of the net input's shape {Z.shape} and dtype."
+        )
+    if result.shape != Z.shape or result.dtype != Z.dtype:
+        raise ValueError(
+            f"make_activation's {name} {label} returned shape {result.shape} and "
+            f"dtype {result.dtype} for a net input of shape {Z.shape} and dtype "
+            f"{Z.dtype}; they must be the same."
+        )
+    if not np.isfinite(result).all():
+        raise ValueError(
+            f"make_activation's {name} {label} returned NaN or inf for finite net "
+            f"inputs in [-2, 2]."
+        )
 
 
 class _UserFunction:
