@@ -142,17 +142,8 @@ def bias_relu(Z, b):
     The kernel of :func:`skann._math.backprop.bias_relu`: the same result bit for
     bit (``np.maximum``'s NaN and signed zeros included).
 
-    Parameters
-    ----------
-    Z : ndarray of shape (n, units)
-        Net input without its bias; overwritten with the layer's output.
-    b : ndarray of shape (units,)
-        Bias of the layer.
-
-    Returns
-    -------
-    A : ndarray
-        ``Z``.
+    Its parameters and returns are those of
+    :func:`skann._math.backprop.bias_relu`.
     """
     if not Z.flags.c_contiguous:
         return reference.bias_relu(Z, b)
@@ -168,18 +159,8 @@ def relu_backward(A, delta, column_sums):
     order for ``delta.sum(axis=0)`` on a C-contiguous array of at least two
     columns; with one column NumPy sums pairwise, and the reference runs.
 
-    Parameters
-    ----------
-    A : ndarray of shape (n, units)
-        The layer's output.
-    delta : ndarray of shape (n, units)
-        Back-propagated error; overwritten.
-    column_sums : ndarray of shape (units,)
-        Overwritten with ``delta.sum(axis=0)`` of the new ``delta``.
-
-    Returns
-    -------
-    delta : ndarray
+    Its parameters and returns are those of
+    :func:`skann._math.backprop.relu_backward`.
     """
     if not (A.flags.c_contiguous and delta.flags.c_contiguous and delta.shape[1] > 1):
         return reference.relu_backward(A, delta, column_sums)
@@ -196,18 +177,8 @@ def bias_softmax(Z, b):
     :data:`PAIRWISE_LIMIT` (NumPy splits their sums recursively) and
     non-contiguous arrays run the reference.
 
-    Parameters
-    ----------
-    Z : ndarray of shape (n, K)
-        Net input of the output layer without its bias; overwritten with the
-        class probabilities.
-    b : ndarray of shape (K,)
-        Bias of the layer.
-
-    Returns
-    -------
-    A : ndarray
-        ``Z``.
+    Its parameters and returns are those of
+    :func:`skann._math.backprop.bias_softmax`.
     """
     if not Z.flags.c_contiguous or Z.shape[1] > PAIRWISE_LIMIT:
         return reference.bias_softmax(Z, b)
@@ -224,23 +195,8 @@ def softmax_output_error(P, labels, sample_weight, total, column_sums):
     operations in the same order, so the same results bit for bit, for rows of a
     softmax (each all NaN or free of NaN).
 
-    Parameters
-    ----------
-    P : ndarray of shape (n, K)
-        Class probabilities of the batch; overwritten with ``delta_L``.
-    labels : ndarray of int of shape (n,)
-        Each row's class index, ``0 <= labels[i] < K``.
-    sample_weight : ndarray of shape (n,) or None
-        Weights of the rows, of ``P``'s dtype.
-    total : float
-        ``n``, the total sample weight.
-    column_sums : ndarray of shape (K,)
-        Overwritten with ``1^T delta_L``.
-
-    Returns
-    -------
-    p_true : ndarray of shape (n,)
-        ``P[i, labels[i]]`` before the update, clipped to ``[eps, 1 - eps]``.
+    Its parameters and returns are those of
+    :func:`skann._math.backprop.softmax_output_error`.
     """
     reference.check_weight_dtype(P, sample_weight)
     if not P.flags.c_contiguous or P.shape[1] < 2:
@@ -285,16 +241,8 @@ def forward_pass(
     softmax output layer :func:`bias_softmax`; every other layer runs as in the
     reference. Same parameters, same result bit for bit.
 
-    Parameters
-    ----------
-    X, coefs, intercepts, hidden_activation, output_activation, out, masks, kept, \
-keep_net_input
-        As in :func:`skann._math.backprop.forward_pass`.
-
-    Returns
-    -------
-    activations : list of ndarray
-        ``[A_0, A_1, ..., A_L]``.
+    Its parameters and returns are those of
+    :func:`skann._math.backprop.forward_pass`.
     """
     activations = [X]
     last = len(coefs) - 1
@@ -344,15 +292,8 @@ def backpropagate(
     pass); every other step runs as in the reference. Same parameters, same
     result bit for bit.
 
-    Parameters
-    ----------
-    activations, coefs, hidden_derivative, alpha, total, coef_grads, \
-intercept_grads, deltas, masks, kept
-        As in :func:`skann._math.backprop.backpropagate`.
-
-    Returns
-    -------
-    coef_grads, intercept_grads : list of ndarray
+    Its parameters and returns are those of
+    :func:`skann._math.backprop.backpropagate`.
     """
     delta = activations[-1]
     for layer in range(len(coefs) - 1, -1, -1):

@@ -79,22 +79,8 @@ def adam_update(theta, g, m, v, n_penalised, l2_scale, b1, b2, eps, step, scratc
     The kernel of :func:`skann._math.optimizers.adam_update` (same parameters,
     same result bit for bit); see :class:`~skann._math.optimizers.Adam`.
 
-    Parameters
-    ----------
-    theta : ndarray of shape (size,)
-        Parameters; updated.
-    g : ndarray of shape (size,)
-        Gradient of the unpenalised loss.
-    m, v : ndarray of shape (size,)
-        Adam's moments, kept divided by ``1 - beta``; updated.
-    n_penalised : int
-        Entries ``[0, n_penalised)`` are weights and get the L2 term.
-    l2_scale : float
-        ``alpha / n``.
-    b1, b2, eps, step : float
-        ``beta_1``, ``beta_2``, the scaled ``epsilon`` and the step's factor.
-    scratch : ndarray, default=None
-        Unused (the reference's work space).
+    Its parameters and returns are those of
+    :func:`skann._math.optimizers.adam_update`.
     """
     cast = theta.dtype.type
     _adam(
@@ -119,26 +105,8 @@ def sgd_update(
     The kernel of :func:`skann._math.optimizers.sgd_update` (same parameters,
     same result bit for bit); see :class:`~skann._math.optimizers.SGD`.
 
-    Parameters
-    ----------
-    theta : ndarray of shape (size,)
-        Parameters; updated.
-    g : ndarray of shape (size,)
-        Gradient of the unpenalised loss.
-    velocity : ndarray of shape (size,)
-        The momentum buffer ``v``; updated.
-    n_penalised : int
-        Entries ``[0, n_penalised)`` are weights and get the L2 term.
-    l2_scale : float
-        ``alpha / n``.
-    eta : float
-        Learning rate.
-    mu : float
-        Momentum.
-    nesterov : bool
-        Nesterov's form of the step.
-    scratch : ndarray, default=None
-        Unused (the reference's work space).
+    Its parameters and returns are those of
+    :func:`skann._math.optimizers.sgd_update`.
     """
     cast = theta.dtype.type
     _sgd(

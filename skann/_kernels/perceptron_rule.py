@@ -289,25 +289,8 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     Same contract as :func:`skann._math.perceptron_rule.online_epoch`; the weights
     agree with it to rounding.
 
-    Parameters
-    ----------
-    X : ndarray or CSR matrix of shape (n_samples, R)
-        Samples; a CSR matrix must be canonical (sorted indices, no duplicates).
-    T : ndarray
-        Targets: ``(n_samples, S)`` in {-1, +1}, or class indices for the
-        multinomial rule.
-    order : ndarray of int
-        The rows to visit, in order.
-    sample_weight : ndarray of shape (n_samples,)
-        Weight of each sample.
-    state : RuleState
-        Updated in place.
-    settings : RuleSettings
-        Hyper-parameters.
-
-    Returns
-    -------
-    EpochResult
+    Its parameters and returns are those of
+    :func:`skann._math.perceptron_rule.online_epoch`.
     """
     dtype = state.coef.dtype
     S, R = state.coef.shape
