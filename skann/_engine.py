@@ -251,6 +251,57 @@ def user_stacklevel():
     return level
 
 
+def divergence_error(what, suspects, dtype, advice):
+    """The error for training that overflowed, naming the values that caused it.
+
+    A value beyond the fourth root of the largest number of ``dtype`` (about 1e77
+    in float64, 4e9 in float32) leaves so little headroom that a product of a few
+    such values overflows: those are named as the cause. When no value is that
+    large, the steps themselves grew without bound and ``advice`` says what to
+    lower.
+
+    Parameters
+    ----------
+    what : str
+        What went wrong and when, e.g. ``"The loss became inf in epoch 3"``.
+    suspects : dict of str to float
+        Each input or parameter that scales the steps, by how it is named to the
+        user (``"alpha"``, ``"the largest |X| value"``), with its magnitude.
+    dtype : dtype
+        The floating type training computed in.
+    advice : str
+        What to change when no suspect is extreme.
+
+    Returns
+    -------
+    FloatingPointError
+        To raise; its message ends by saying the estimator was left unchanged.
+    """
+    headroom = float(np.finfo(dtype).max) ** 0.25
+    extreme = [
+        f"{name}={value:.3g}"
+        for name, value in suspects.items()
+        if not abs(value) <= headroom
+    ]
+    if extreme:
+        cause = (
+            f"{' and '.join(extreme)} exceed{'s' if len(extreme) == 1 else ''} "
+            f"{headroom:.2g}, the fourth root of the largest {np.dtype(dtype).name}, "
+            "so a product of a few such values overflows. Bring "
+            f"{'it' if len(extreme) == 1 else 'them'} closer to 1"
+            + (
+                " (StandardScaler scales the features)."
+                if any("X" in name for name in suspects if name in str(extreme))
+                else "."
+            )
+        )
+    else:
+        cause = f"no input or parameter is extreme, so {advice}"
+    return FloatingPointError(
+        f"{what}. The cause: {cause} The estimator was left unchanged."
+    )
+
+
 def warn_not_converged(max_iter):
     """Warn, as scikit-learn does, that ``max_iter`` ended training."""
     warnings.warn(

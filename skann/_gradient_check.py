@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from skann._math.backprop import ParameterLayout, loss_and_gradient
 from skann._math.dropout import dropout_masks
 from skann._mlp import BackpropMLPClassifier
+from skann._validation import target_array
 
 
 def check_gradient(
@@ -71,7 +72,7 @@ def check_gradient(
         raise ValueError(f"step={step!r}; the finite-difference step must be > 0.")
     rng = check_random_state(random_state)
     X = check_array(X, dtype=np.float64)
-    y = np.asarray(y)
+    y = target_array(y)
     check_consistent_length(X, y, sample_weight)
     binarizer = LabelBinarizer().fit(y)
     Y = binarizer.transform(y).astype(np.float64)

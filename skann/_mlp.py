@@ -38,6 +38,7 @@ from skann._validation import (
     check_class_weight,
     check_classes,
     check_known_labels,
+    check_weight_total,
     class_weight_per_sample,
 )
 
@@ -271,9 +272,10 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     Differences from scikit-learn's ``MLPClassifier`` (listed in the user guide):
     ``partial_fit`` ignores ``early_stopping``
     (scikit-learn raises); ``"lbfgs"`` keeps float32 and records ``loss_curve_``;
-    a diverging fit raises ``FloatingPointError`` naming the learning rate and
-    leaves the estimator as it was; ``learning_rate`` schedules apply to
-    ``"adam"`` too (scikit-learn applies them to ``"sgd"`` only).
+    a diverging fit raises ``FloatingPointError`` naming its cause and
+    leaves the estimator as it was, as does an interrupted one (Ctrl-C);
+    ``learning_rate`` schedules apply to ``"adam"`` too (scikit-learn applies
+    them to ``"sgd"`` only).
 
     Examples
     --------
@@ -685,6 +687,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             if incremental and not first:
                 counts = counts + self._class_counts
         if self.class_weight is None:
+            check_weight_total(raw, X.dtype)
             return raw, counts
         if y.ndim == 2:
             raise ValueError("class_weight is not supported for multilabel targets.")
@@ -694,7 +697,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         sw = per_sample.astype(X.dtype)
         if raw is not None:
-            sw *= raw
+            with np.errstate(over="ignore"):
+                sw *= raw
+        check_weight_total(sw, X.dtype)
         if not sw.any():
             raise ValueError("class_weight gives every sample a zero weight.")
         return sw, counts

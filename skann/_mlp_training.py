@@ -18,6 +18,7 @@ from skann._backend import implementation
 from skann._engine import (
     EpochLog,
     chunked_rows,
+    divergence_error,
     epoch_order,
     mlp_holdout_split,
     user_stacklevel,
@@ -208,7 +209,7 @@ class Run:
             epoch_state["started"] = time.perf_counter()
             epoch_state["learning_rate"] = self.optimizer.schedule.learning_rate
             loss = trainer.epoch(epoch_state["order"]) / n
-            self._check_finite(loss)
+            self._check_finite(loss, X)
             self.n_iter += 1
             self.epoch += 1
             self.t += n
@@ -256,14 +257,6 @@ class Run:
                 on_stall=lambda: self.incremental or self.optimizer.schedule.stalled(),
                 warn=not self.incremental,
             )
-        except KeyboardInterrupt:
-            warnings.warn(
-                f"Training interrupted by the user after {self.n_iter} epochs; the "
-                "model keeps the weights it had reached.",
-                UserWarning,
-                stacklevel=user_stacklevel(),
-            )
-            self._check_finite(0.0)
         finally:
             log.close()  # _record writes the epochs' lines (scikit-learn's format)
         if early_stopping:
@@ -319,15 +312,35 @@ class Run:
             correct = np.all((P > 0.5) == (Y_val > 0.5), axis=1)
         return loss, float(np.average(correct, weights=sw_val))
 
-    def _check_finite(self, loss):
-        if not (np.isfinite(loss) and np.isfinite(self.theta).all()):
-            raise FloatingPointError(
-                "Training diverged: the loss or the weights became NaN or infinite "
-                f"(learning_rate_init={self.est.learning_rate_init}, "
-                f"solver={self.est.solver!r}). Lower learning_rate_init or scale "
-                "the inputs (e.g. with StandardScaler); the estimator was left "
-                "unchanged."
-            )
+    def _check_finite(self, loss, X):
+        if np.isfinite(loss) and np.isfinite(self.theta).all():
+            return
+        est = self.est
+        what = (
+            f"Training diverged in epoch {self.epoch + 1} (solver={est.solver!r}): "
+            f"the loss became {loss:.3g}"
+            + ("" if np.isfinite(self.theta).all() else " and the weights inf or NaN")
+        )
+        largest_x = abs(X).max() if X.shape[0] and X.shape[1] else 0.0
+        suspects = {
+            "alpha": est.alpha,
+            "learning_rate_init": est.learning_rate_init,
+            "the largest |X| value": float(largest_x),
+        }
+        advice = "the steps grew without bound: lower learning_rate_init"
+        if est.solver == "sgd":
+            # each step multiplies the weights by 1 - learning_rate * alpha / batch
+            shrink = est.learning_rate_init * est.alpha / self._batch_size(X.shape[0])
+            if shrink > 2:
+                advice += (
+                    f" or alpha: learning_rate_init * alpha / batch_size = {shrink:.3g}"
+                    " > 2, so the L2 penalty's step alone overshoots and grows"
+                )
+        if not isinstance(est.activation, str):
+            user = getattr(est.activation.function, "function", est.activation.function)
+            name = getattr(user, "__name__", repr(user))
+            advice += f", or check the user activation {name!r}"
+        raise divergence_error(what, suspects, self.dtype, advice + ".")
 
     # -------------------------------------------------------------- lbfgs
     def fit_lbfgs(self, X, Y, sw, val, rng):
@@ -388,7 +401,7 @@ class Run:
         finally:
             log.close()
         theta[...] = result.x
-        self._check_finite(result.fun)
+        self._check_finite(result.fun, X)
         if result.status == 1:
             warnings.warn(
                 f"lbfgs stopped after {result.nit} iterations and {result.nfev} "

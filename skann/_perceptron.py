@@ -36,7 +36,9 @@ from skann._validation import (
     check_class_weight,
     check_classes,
     check_known_labels,
+    check_weight_total,
     class_weight_per_sample,
+    target_array,
 )
 
 
@@ -303,13 +305,15 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         sw = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if self.class_weight is None or y.ndim == 2:
-            return sw
-        check_class_weight(self.class_weight, classes)
-        per_sample = class_weight_per_sample(
-            self.class_weight, classes, y, class_counts
-        )
-        return sw * per_sample.astype(X.dtype)
+        if self.class_weight is not None and y.ndim == 1:
+            check_class_weight(self.class_weight, classes)
+            per_sample = class_weight_per_sample(
+                self.class_weight, classes, y, class_counts
+            )
+            with np.errstate(over="ignore"):
+                sw = sw * per_sample.astype(X.dtype)
+        check_weight_total(sw, X.dtype)
+        return sw
 
     def _n_neurons(self, kind, classes):
         return len(classes) if kind == "multilabel-indicator" or len(classes) > 2 else 1
@@ -402,6 +406,12 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
                     "warm_start=True but y has the classes "
                     f"{classes.tolist()} while the model was trained on "
                     f"{self.classes_.tolist()}; set warm_start=False to start anew."
+                )
+            trained_on = self._state["coef"].shape[1]
+            if X.shape[1] != trained_on:
+                raise ValueError(
+                    f"warm_start=True but X has {X.shape[1]} features while the model "
+                    f"was trained on {trained_on}; set warm_start=False to start anew."
                 )
             saved = saved_state(self, X.dtype)
             coef_init = saved.coef if coef_init is None else coef_init
@@ -650,7 +660,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         X = validate_data(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
-        y, kind = self._validate_targets(np.asarray(y))
+        y, kind = self._validate_targets(target_array(y))
         check_consistent_length(X, y)
         if (kind == "multilabel-indicator") != self._multilabel:
             raise ValueError(

@@ -13,7 +13,7 @@ from scipy import sparse
 from sklearn.utils import Bunch
 
 from skann._backend import implementation
-from skann._engine import EpochLog, chunked_rows, sgd_holdout_split
+from skann._engine import EpochLog, chunked_rows, divergence_error, sgd_holdout_split
 from skann._math.linear import net_input
 from skann._math.minibatch_rule import minibatch_epoch
 from skann._math.penalty import l2_shrink_factor
@@ -103,11 +103,7 @@ def train(est, X, T, sw, state, rng, max_epochs, multilabel, decay, partial=Fals
         with np.errstate(over="ignore", invalid="ignore"):
             result = epoch_rule(X, T, order, sw, state, settings)
         if not (np.isfinite(state.coef).all() and np.isfinite(state.intercept).all()):
-            raise FloatingPointError(
-                f"The weights overflowed to inf or NaN in epoch {epoch} with "
-                f"eta0={est.eta0}; scale the features (e.g. StandardScaler) or "
-                "lower eta0. The model was left unchanged."
-            )
+            raise overflow_error(est, X, sw, epoch)
         if pocket is not None:
             coef, intercept = output_weights(est, state)
             errors = pocket_errors(X, rows, T, sw, coef, intercept)
@@ -225,3 +221,21 @@ def row_bytes(X, n_outputs):
     else:
         stored = X.dtype.itemsize * X.shape[1]
     return stored + X.dtype.itemsize * n_outputs
+
+
+def overflow_error(est, X, sw, epoch):
+    """The error for weights that overflowed: a step is eta0 x weight x feature
+    value (plus alpha's shrink), so these are the values it names."""
+    suspects = {
+        "eta0": est.eta0,
+        "the largest |X| value": float(abs(X).max()) if X.shape[0] else 0.0,
+        "the largest sample weight": float(sw.max()) if sw.shape[0] else 0.0,
+    }
+    if est.penalty is not None:
+        suspects["alpha"] = est.alpha
+    return divergence_error(
+        f"The weights overflowed to inf or NaN in epoch {epoch}",
+        suspects,
+        X.dtype,
+        "lower eta0 or scale the features (e.g. StandardScaler).",
+    )

@@ -7,6 +7,7 @@ received and what is allowed, before any training starts.
 from numbers import Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils import compute_class_weight
 
 
@@ -148,3 +149,79 @@ def class_weight_per_sample(class_weight, classes, y, class_counts):
     else:
         per_class = compute_class_weight(class_weight, classes=classes, y=y)
     return per_class[np.searchsorted(classes, y)]
+
+
+def check_weight_total(sample_weight, dtype):
+    """Raise unless the training weights (sample times class weights) and their
+    sum are finite in ``dtype``.
+
+    Losses, scores and the averaged rule's mean are weighted by these numbers;
+    weights whose sum overflows would turn them into inf or NaN.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n_samples,) or None
+        ``sample_weight`` times the class weight of each sample.
+    dtype : dtype
+        The floating type training computes in.
+
+    Raises
+    ------
+    ValueError
+        Naming the largest weight and the sum.
+
+    Examples
+    --------
+    >>> check_weight_total(np.array([1.0, 2.0]), np.float64)
+    >>> check_weight_total(np.array([1e308, 1e308]), np.float64)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight times class_weight reaches 1e+308 and sums to inf in \
+float64; divide the weights by a common factor.
+    """
+    if sample_weight is None:
+        return
+    with np.errstate(over="ignore"):
+        total = np.sum(sample_weight, dtype=dtype)
+    if not (np.isfinite(total) and np.isfinite(sample_weight).all()):
+        raise ValueError(
+            f"sample_weight times class_weight reaches {np.max(sample_weight):.3g} "
+            f"and sums to {total:.3g} in {np.dtype(dtype).name}; divide the weights "
+            "by a common factor."
+        )
+
+
+def target_array(y, name="y"):
+    """``y`` as an array; a sparse matrix is refused, as ``fit`` refuses it.
+
+    Parameters
+    ----------
+    y : array-like
+        Labels or a label indicator matrix.
+    name : str, default="y"
+        How the error names ``y``.
+
+    Returns
+    -------
+    y : ndarray
+
+    Raises
+    ------
+    TypeError
+        When ``y`` is a sparse matrix.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> target_array(sparse.csr_matrix([[0], [1]]))
+    Traceback (most recent call last):
+    ...
+    TypeError: y is a sparse matrix (csr_matrix); pass labels as a dense array, \
+e.g. y.toarray().
+    """
+    if sparse.issparse(y):
+        raise TypeError(
+            f"{name} is a sparse matrix ({type(y).__name__}); pass labels as a dense "
+            f"array, e.g. {name}.toarray()."
+        )
+    return np.asarray(y)

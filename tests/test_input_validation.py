@@ -721,3 +721,26 @@ def test_diagnostics_check_labels_and_lengths(data):
         clf.novikoff_diagnostics(X, np.array(["a"] * len(y)))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.novikoff_diagnostics(X, y[:5])
+
+
+def test_sparse_labels_are_refused_by_every_method_that_takes_y(data):
+    X, y = data
+    sparse_y = sparse.csr_matrix(y.reshape(-1, 1))
+    clf = PerceptronClassifier(**FAST)
+    with pytest.raises(TypeError, match="Sparse data was passed for y"):
+        clf.fit(X, sparse_y)
+    with pytest.raises(TypeError, match="Sparse data was passed for y"):
+        clf.partial_fit(X, sparse_y, classes=np.unique(y))
+    clf.fit(X, y)
+    with pytest.raises(TypeError, match=r"y is a sparse matrix \(csr_matrix\)"):
+        clf.novikoff_diagnostics(X, sparse_y)
+
+
+def test_warm_start_on_fewer_features_names_warm_start(data):
+    X, y = data
+    clf = PerceptronClassifier(warm_start=True, **FAST).fit(X, y)
+    coef = clf.coef_.copy()
+    with pytest.raises(ValueError, match="warm_start=True but X has 3 features"):
+        clf.fit(X[:, :3], y)
+    np.testing.assert_array_equal(clf.coef_, coef)
+    assert clf.n_features_in_ == N_FEATURES

@@ -328,3 +328,15 @@ def test_check_gradient_checks_its_inputs():
     for step in (0, -1e-4, float("nan")):
         with pytest.raises(ValueError, match="step must be > 0"):
             check_gradient(clf, X, y, step=step)
+    with pytest.raises(TypeError, match=r"y is a sparse matrix \(csr_matrix\)"):
+        check_gradient(clf, X, sparse.csr_matrix(y.reshape(-1, 1)))
+
+
+def test_sparse_labels_are_refused(data):
+    X, y = data
+    sparse_y = sparse.csr_matrix(y.reshape(-1, 1))
+    clf = BackpropMLPClassifier((3,), max_iter=5)
+    with pytest.raises(TypeError, match="Sparse data was passed for y"):
+        clf.fit(X, sparse_y)
+    with pytest.raises(TypeError, match="Sparse data was passed for y"):
+        clf.partial_fit(X, sparse_y, classes=np.unique(y))

@@ -371,11 +371,37 @@ def test_balanced_class_weight_under_partial_fit_uses_all_counts():
     np.testing.assert_allclose(clf.coef_, ref.coef_, atol=1e-10)
 
 
-def test_divergence_raises_and_names_eta0():
-    X = np.array([[1e200, 1e200], [-1e200, 1e200]])
+@pytest.mark.parametrize(
+    "scale_x, params, fit_weight, named",
+    [
+        (
+            1e200,
+            {"eta0": 1e200},
+            1.0,
+            r"eta0=1e\+200 and the largest \|X\| value=1e\+200",
+        ),
+        (1.0, {"eta0": 1e308}, 1e10, r"eta0=1e\+308 exceeds"),
+        (1e100, {}, 1e300, r"\|X\| value=1e\+100 and the largest sample weight"),
+    ],
+)
+def test_overflow_names_the_values_that_caused_it(scale_x, params, fit_weight, named):
+    # a step is eta0 * weight * x: the error names the factors beyond the headroom
+    X = np.array([[1.0, 1.0], [-1.0, 1.0]]) * scale_x
     y = np.array([0, 1])
-    with pytest.raises(FloatingPointError, match="eta0"):
-        PerceptronClassifier(max_iter=5, eta0=1e200).fit(X, y)
+    clf = PerceptronClassifier(max_iter=5, **params)
+    with pytest.raises(FloatingPointError, match=named) as error:
+        clf.fit(X, y, sample_weight=np.full(2, fit_weight))
+    assert "left unchanged" in str(error.value)
+    assert not hasattr(clf, "coef_")
+
+
+def test_weights_whose_sum_overflows_are_refused_before_training():
+    X = np.array([[1.0, 0.0], [0.0, 1.0]])
+    y = np.array([0, 1])
+    clf = PerceptronClassifier(class_weight={0: 1e200, 1: 1.0})
+    with pytest.raises(ValueError, match="sample_weight times class_weight reaches"):
+        clf.fit(X, y, sample_weight=np.array([1e200, 1.0]))
+    assert not hasattr(clf, "n_features_in_")
 
 
 def test_loss_curve_is_the_perceptron_criterion(binary_data):
