@@ -147,3 +147,36 @@ def test_partial_fit_streams_to_a_good_model(iris):
             clf.partial_fit(X[batch], y[batch], classes=[0, 1, 2])
     assert clf.score(X, y) > 0.9
     assert clf.t_ == 30 * len(y)
+
+
+@pytest.mark.parametrize("n_centers", [2, 3])
+def test_class_weight_with_early_stopping_is_mlpclassifiers_sample_weight(n_centers):
+    # scikit-learn's check_class_weight_classifiers, which test_common expects to
+    # fail with early stopping: MLPClassifier, given the same class weights as
+    # sample weights, stops at the same epoch with the same network.
+    from sklearn.datasets import make_blobs
+    from sklearn.model_selection import train_test_split
+    from sklearn.neural_network import MLPClassifier
+
+    X, y = make_blobs(centers=n_centers, random_state=0, cluster_std=20)
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.5, random_state=0)
+    weights = np.array([1000, 1e-4, 1e-4])[:n_centers]
+    params = dict(
+        activation="identity",
+        early_stopping=True,
+        max_iter=1000,
+        n_iter_no_change=20,
+        random_state=0,
+    )
+    ours = BackpropMLPClassifier(class_weight=dict(enumerate(weights)), **params).fit(
+        X_train, y_train
+    )
+    theirs = MLPClassifier(**params).fit(
+        X_train, y_train, sample_weight=weights[y_train]
+    )
+    assert ours.n_iter_ == theirs.n_iter_ < 30
+    np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
+    for W, V in zip(ours.coefs_, theirs.coefs_, strict=True):
+        np.testing.assert_allclose(W, V, rtol=1e-6, atol=1e-8)
+    # the check wants > 87 % of the test rows predicted as the heavy class 0
+    assert np.mean(ours.predict(X_test) == 0) < 0.87
