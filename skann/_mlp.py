@@ -176,8 +176,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         ``tol`` for more than ``n_iter_no_change`` epochs.
     verbose : bool, default=False
         Print one line per epoch (per iteration for ``"lbfgs"``): loss, validation
-        loss and score, learning rate, time; with tqdm installed, also a progress
-        bar.
+        loss and score, learning rate, time; with rich installed, also a progress
+        bar on a terminal.
     warm_start : bool, default=False
         Start ``fit`` from the current weights.
     momentum : float, default=0.9

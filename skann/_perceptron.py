@@ -78,7 +78,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch.
     verbose : int, default=0
-        Print one line per epoch when positive.
+        Print one line per epoch when positive; with rich installed, also a
+        progress bar on a terminal.
     eta0 : float, default=1.0
         Learning rate ``eta``.
     n_jobs : int or None, default=None
