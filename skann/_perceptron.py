@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from skann._compat import (
+    CallbackSupportMixin,
     Interval,
     SparseCoefMixin,
     StrOptions,
@@ -40,7 +41,9 @@ from skann._validation import (
 )
 
 
-class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
+class PerceptronClassifier(
+    CallbackSupportMixin, ClassifierMixin, SparseCoefMixin, BaseEstimator
+):
     """A single layer of perceptron neurons trained by the perceptron rule.
 
     Each of the S neurons computes the net input ``n = W p + b`` of a sample ``p``
@@ -54,6 +57,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     input train the same model, and a visit to a sparse row costs O(its non-zeros).
 
     Read more in ``docs/user_guide`` and ``docs/math/perceptron``.
+    With scikit-learn 1.9 or later, ``set_callbacks`` attaches scikit-learn's
+    callbacks: a ``fit`` is a task, each epoch a subtask (``docs/callbacks``).
 
     Parameters
     ----------
@@ -370,6 +375,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             return self._fit(X, y, coef_init, intercept_init, sample_weight)
 
     def _fit(self, X, y, coef_init, intercept_init, sample_weight):
+        given = X, y, sample_weight
         warm = self.warm_start and hasattr(self, "_state")
         X, y = validate_data(
             self,
@@ -433,6 +439,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             self.max_iter,
             kind == "multilabel-indicator",
             intercept_decay(self, X),
+            given=given,
+            classes=classes,
         )
         self.classes_ = classes
         self._class_counts = counts
@@ -465,6 +473,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
+        given = X, y, sample_weight
         first = not hasattr(self, "_state")
         X, y = validate_data(
             self,
@@ -515,6 +524,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             kind == "multilabel-indicator",
             intercept_decay(self, X) if first else self.intercept_decay_,
             partial=True,
+            given=given,
+            classes=classes,
         )
         self.classes_ = classes
         self._class_counts = counts
@@ -569,6 +580,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self.loss_curve_ = losses
         self.validation_scores_ = run.scores
         self.best_iteration_ = run.best_epoch
+        if run.callbacks is not None:
+            run.callbacks.end()  # the call's task ends with a fitted estimator
 
     # ------------------------------------------------------------------ prediction
     def decision_function(self, X):
