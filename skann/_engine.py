@@ -192,8 +192,10 @@ def unchanged_on_error(estimator):
 
 
 class EpochLog:
-    """What ``verbose`` shows: one line per epoch and, when tqdm is installed, a
-    progress bar over the epochs (the optional ``skann[progress]`` extra).
+    """What ``verbose`` shows: one line per epoch and, when rich is installed (the
+    optional ``skann[progress]`` extra, which scikit-learn's ``ProgressBar`` also
+    needs) and the output is a terminal or a notebook, a progress bar over the
+    epochs.
 
     Parameters
     ----------
@@ -201,34 +203,49 @@ class EpochLog:
         Nothing is shown when false.
     total : int
         Epochs planned, for the progress bar.
+    bar : bool, default=True
+        Whether a progress bar may be shown. False when scikit-learn callbacks are
+        set: a ``ProgressBar`` callback draws the progress, and two live displays
+        would fight over the terminal.
     """
 
-    def __init__(self, verbose, total):
+    def __init__(self, verbose, total, bar=True):
         self.verbose = verbose
-        self.bar = None
-        if verbose and total > 1:
+        self.progress = None
+        if verbose and bar and total > 1:
             try:
-                from tqdm.auto import tqdm
+                from rich.errors import LiveError
+                from rich.progress import Progress
             except ImportError:
-                tqdm = None
-            if tqdm is not None:
-                self.bar = tqdm(total=total, unit="epoch", leave=False)
+                return
+            progress = Progress(transient=True)
+            if not (progress.console.is_terminal or progress.console.is_jupyter):
+                return  # a file or a pipe gets the lines only
+            self.task = progress.add_task("epochs", total=total)
+            try:
+                progress.start()
+            except LiveError:  # another live display is on (rich < 15 allows one)
+                return
+            self.progress = progress
 
     def epoch(self, message, loss):
         """Show the line of an epoch that has ended."""
         if not self.verbose:
             return
-        if self.bar is None:
+        if self.progress is None:
             print(message)
         else:
-            self.bar.update(1)
-            self.bar.set_postfix(loss=f"{loss:.5f}", refresh=False)
-            self.bar.write(message)
+            # out(): no markup, highlighting or wrapping, so the line stays as printed
+            self.progress.console.out(message, highlight=False)
+            self.progress.update(
+                self.task, advance=1, description=f"epochs, loss {loss:.5f}"
+            )
 
     def close(self):
         """Remove the progress bar."""
-        if self.bar is not None:
-            self.bar.close()
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
 
 
 def user_stacklevel():

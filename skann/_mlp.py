@@ -16,6 +16,7 @@ from sklearn.utils.validation import (
 )
 
 from skann._compat import (
+    CallbackSupportMixin,
     Interval,
     Options,
     StrOptions,
@@ -122,7 +123,7 @@ def _stochastic_solver(estimator):
     return True
 
 
-class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
+class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """A multi-layer perceptron trained by backpropagation and gradient descent.
 
     The hidden layers compute ``A_l = g(A_{l-1} W_l + b_l)``; the output layer is a
@@ -134,6 +135,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     and prediction runs in chunks of bounded memory.
 
     Read more in ``docs/user_guide`` and ``docs/math/backprop``.
+    With scikit-learn 1.9 or later, ``set_callbacks`` attaches scikit-learn's
+    callbacks: a ``fit`` is a task, each epoch a subtask (``docs/callbacks``).
 
     Parameters
     ----------
@@ -177,8 +180,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         ``tol`` for more than ``n_iter_no_change`` epochs.
     verbose : bool, default=False
         Print one line per epoch (per iteration for ``"lbfgs"``): loss, validation
-        loss and score, learning rate, time; with tqdm installed, also a progress
-        bar.
+        loss and score, learning rate, time; with rich installed, also a progress
+        bar on a terminal.
     warm_start : bool, default=False
         Start ``fit`` from the current weights.
     momentum : float, default=0.9
@@ -746,6 +749,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ training
     def _fit(self, X, y, classes, sample_weight, incremental, validation, start):
+        given = X, y, sample_weight
         hidden = self._hidden_units()
         rates = self._dropout_rates(len(hidden))
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
@@ -778,6 +782,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         run = Run(
             self, layout, theta, X.dtype, out_activation, rates, first, incremental
         )
+        run.open_task(given, binarizer)
         # Overflow is reported once, as an error naming the learning rate, rather
         # than as NumPy warnings on the way there.
         with np.errstate(over="ignore", invalid="ignore"):
@@ -787,6 +792,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 run.fit_stochastic(X, Y, labels, sw, val, rng)
         run.commit(binarizer)
         self._class_counts = counts
+        run.close_task()
         return self
 
     def _initial_parameters(self, layout, dtype, rng):

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
 from skann._backend import implementation
+from skann._callbacks import fit_task
 from skann._engine import (
     EpochLog,
     chunked_rows,
@@ -102,6 +103,43 @@ class Run:
         self.best_validation_score = None
         self.best_iteration = None
         self.optimizer = None
+        self.task = None
+
+    # -------------------------------------------------------------- callbacks
+    def open_task(self, given, binarizer):
+        """Start the call's callback task (``task``; None without callbacks).
+
+        ``given`` is the ``(X, y, sample_weight)`` the call received. Each epoch is
+        a subtask; for ``"lbfgs"``, each iteration (see :meth:`fit_lbfgs`).
+        """
+        est = self.est
+        self.task = fit_task(
+            est,
+            "partial_fit" if self.incremental else "fit",
+            1 if self.incremental else est.max_iter,
+            *given,
+            model_attributes=self._model_attributes(binarizer),
+        )
+
+    def close_task(self):
+        """End the call's callback task, once the estimator is fitted."""
+        if self.task is not None:
+            self.task.end()
+
+    def _model_attributes(self, binarizer):
+        """The fitted attributes, besides the weights, that prediction reads."""
+        return {
+            "_label_binarizer": binarizer,
+            "classes_": binarizer.classes_,
+            "n_outputs_": self.layout.layer_units[-1],
+            "n_layers_": len(self.layout.layer_units),
+            "out_activation_": self.out_activation,
+        }
+
+    def _weights(self):
+        """A copy of the current weights as ``coefs_`` and ``intercepts_``."""
+        coefs, intercepts = self.layout.views(self.theta.copy())
+        return {"coefs_": coefs, "intercepts_": intercepts}
 
     # -------------------------------------------------------------- stochastic
     def _optimizer(self):
@@ -201,7 +239,7 @@ class Run:
         start_theta = self.theta.copy() if early_stopping else None
         max_epochs = 1 if self.incremental else est.max_iter
         epoch_weight = float(n if sw is None else sw[rows].sum())
-        log = EpochLog(est.verbose, max_epochs)
+        log = EpochLog(est.verbose, max_epochs, bar=self.task is None)
         epoch_state = {"order": rows}
 
         def run_epoch(epoch):
@@ -255,6 +293,8 @@ class Run:
                 snapshot=snapshot if early_stopping else None,
                 on_epoch_end=on_epoch_end,
                 on_stall=lambda: self.incremental or self.optimizer.schedule.stalled(),
+                callbacks=self.task,
+                weights=self._weights,
                 warn=not self.incremental,
             )
         finally:
@@ -346,9 +386,19 @@ class Run:
     def fit_lbfgs(self, X, Y, sw, val, rng):
         """L-BFGS on the whole data set. A validation set given to ``fit`` is
         scored after each iteration (``validation_scores_``) but, as in
-        scikit-learn, lbfgs neither stops early nor restores weights."""
+        scikit-learn, lbfgs neither stops early nor restores weights.
+
+        With callbacks, each iteration is a subtask: it begins at its first loss
+        evaluation and ends when SciPy reports the iteration done, where a
+        callback's stop request ends the solver. When SciPy stops inside an
+        iteration (a failed line search, a start that already meets ``tol``), that
+        iteration ends with the solver, so there is one subtask more than
+        ``n_iter_``.
+        """
         est = self.est
         theta = self.theta
+        task = self.task
+        stopped = []
         masks = None
         if any(self.dropout):
             # L-BFGS needs one deterministic objective: one mask per sample for the
@@ -357,6 +407,8 @@ class Run:
             masks = dropout_masks(rng, X.shape[0], hidden, self.dropout, self.dtype)
 
         def loss_and_grad(x):
+            if task is not None and not task.subtask_open:
+                task.begin_subtask(self._weights, task_name="iteration")
             theta[...] = x
             loss, grad = loss_and_gradient(
                 theta,
@@ -371,7 +423,7 @@ class Run:
             )
             return loss, grad.astype(np.float64)
 
-        log = EpochLog(est.verbose, est.max_iter)
+        log = EpochLog(est.verbose, est.max_iter, bar=task is None)
         started = [time.perf_counter()]
         if val is not None:
             self._continue_validation_history()
@@ -388,6 +440,9 @@ class Run:
                 self.validation_losses.append(val_loss)
             self._record(float(loss), val_loss, score, float("nan"), started[0], log)
             started[0] = time.perf_counter()
+            if task is not None and task.end_subtask(self._weights):
+                stopped.append(True)
+                raise StopIteration  # SciPy ends the solver
 
         try:
             result = minimize_lbfgs(
@@ -401,8 +456,10 @@ class Run:
         finally:
             log.close()
         theta[...] = result.x
+        if task is not None and task.subtask_open:
+            task.end_subtask(self._weights)
         self._check_finite(result.fun, X)
-        if result.status == 1:
+        if result.status == 1 and not stopped:
             warnings.warn(
                 f"lbfgs stopped after {result.nit} iterations and {result.nfev} "
                 f"loss evaluations without converging ({result.message}); "
@@ -416,11 +473,8 @@ class Run:
     # -------------------------------------------------------------- commit
     def commit(self, binarizer):
         est = self.est
-        est._label_binarizer = binarizer
-        est.classes_ = binarizer.classes_
-        est.n_outputs_ = self.layout.layer_units[-1]
-        est.n_layers_ = len(self.layout.layer_units)
-        est.out_activation_ = self.out_activation
+        for name, value in self._model_attributes(binarizer).items():
+            setattr(est, name, value)
         est.coefs_, est.intercepts_ = self.layout.views(self.theta)
         est.n_iter_ = self.n_iter
         est.t_ = self.t

@@ -15,6 +15,7 @@ from sklearn.utils.validation import (
 )
 
 from skann._compat import (
+    CallbackSupportMixin,
     Interval,
     SparseCoefMixin,
     StrOptions,
@@ -42,7 +43,9 @@ from skann._validation import (
 )
 
 
-class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
+class PerceptronClassifier(
+    CallbackSupportMixin, ClassifierMixin, SparseCoefMixin, BaseEstimator
+):
     """A single layer of perceptron neurons trained by the perceptron rule.
 
     Each of the S neurons computes the net input ``n = W p + b`` of a sample ``p``
@@ -56,6 +59,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     input train the same model, and a visit to a sparse row costs O(its non-zeros).
 
     Read more in ``docs/user_guide`` and ``docs/math/perceptron``.
+    With scikit-learn 1.9 or later, ``set_callbacks`` attaches scikit-learn's
+    callbacks: a ``fit`` is a task, each epoch a subtask (``docs/callbacks``).
 
     Parameters
     ----------
@@ -80,7 +85,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch.
     verbose : int, default=0
-        Print one line per epoch when positive.
+        Print one line per epoch when positive; with rich installed, also a
+        progress bar on a terminal.
     eta0 : float, default=1.0
         Learning rate ``eta``.
     n_jobs : int or None, default=None
@@ -373,6 +379,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             return self._fit(X, y, coef_init, intercept_init, sample_weight)
 
     def _fit(self, X, y, coef_init, intercept_init, sample_weight):
+        given = X, y, sample_weight
         warm = self.warm_start and hasattr(self, "_state")
         X, y = validate_data(
             self,
@@ -442,6 +449,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             self.max_iter,
             kind == "multilabel-indicator",
             intercept_decay(self, X),
+            given=given,
+            classes=classes,
         )
         self.classes_ = classes
         self._class_counts = counts
@@ -474,6 +483,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             return self._partial_fit(X, y, classes, sample_weight)
 
     def _partial_fit(self, X, y, classes, sample_weight):
+        given = X, y, sample_weight
         first = not hasattr(self, "_state")
         X, y = validate_data(
             self,
@@ -524,6 +534,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
             kind == "multilabel-indicator",
             intercept_decay(self, X) if first else self.intercept_decay_,
             partial=True,
+            given=given,
+            classes=classes,
         )
         self.classes_ = classes
         self._class_counts = counts
@@ -578,6 +590,8 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
         self.loss_curve_ = losses
         self.validation_scores_ = run.scores
         self.best_iteration_ = run.best_epoch
+        if run.callbacks is not None:
+            run.callbacks.end()  # the call's task ends with a fitted estimator
 
     # ------------------------------------------------------------------ prediction
     def decision_function(self, X):

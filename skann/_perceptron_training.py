@@ -13,6 +13,7 @@ from scipy import sparse
 from sklearn.utils import Bunch
 
 from skann._backend import implementation
+from skann._callbacks import fit_task
 from skann._engine import EpochLog, chunked_rows, divergence_error, sgd_holdout_split
 from skann._math.linear import net_input
 from skann._math.minibatch_rule import minibatch_epoch
@@ -71,8 +72,36 @@ def saved_state(est, dtype):
     return state
 
 
-def train(est, X, T, sw, state, rng, max_epochs, multilabel, decay, partial=False):
-    """Run the epochs of one call through the training loop; the run's results."""
+def train(
+    est,
+    X,
+    T,
+    sw,
+    state,
+    rng,
+    max_epochs,
+    multilabel,
+    decay,
+    *,
+    given,
+    classes,
+    partial=False,
+):
+    """Run the epochs of one call through the training loop; the run's results.
+
+    ``given`` is the ``(X, y, sample_weight)`` the call received, for the callbacks:
+    when some are set, the call is a :class:`skann._callbacks.FitTask` (the run's
+    ``callbacks``, which the estimator ends once fitted) and every rule (online,
+    mini-batch, full-batch) runs its epochs through
+    :func:`skann._training.run_epochs`, which makes each epoch a subtask.
+    """
+    callbacks = fit_task(
+        est,
+        "partial_fit" if partial else "fit",
+        max_epochs,
+        *given,
+        model_attributes={"classes_": classes, "_multilabel": multilabel},
+    )
     settings = rule_settings(est, T.ndim == 1, decay)
     monitor = est.early_stopping and not partial
     rows = np.flatnonzero(sw > 0)
@@ -119,13 +148,19 @@ def train(est, X, T, sw, state, rng, max_epochs, multilabel, decay, partial=Fals
     def model_weights(copy=False):
         return output_weights(est, state, pocket, copy=copy)
 
+    def fitted_weights():
+        coef, intercept = model_weights(copy=True)
+        return {"coef_": coef, "intercept_": intercept}
+
     run = run_epochs(
         run_epoch,
         max_epochs,
         StoppingRule(None if partial else est.tol, est.n_iter_no_change, monitor),
         validation_score=lambda: accuracy(X, val, T, sw, multilabel, *model_weights()),
         snapshot=lambda: model_weights(copy=True),
-        log=EpochLog(est.verbose, max_epochs),
+        log=EpochLog(est.verbose, max_epochs, bar=callbacks is None),
+        callbacks=callbacks,
+        weights=fitted_weights,
         warn=not (partial or monitor or est.tol is None) and max_epochs > 1,
     )
     losses = np.asarray(run.losses, dtype=np.float64)
@@ -149,6 +184,7 @@ def train(est, X, T, sw, state, rng, max_epochs, multilabel, decay, partial=Fals
         converged=run.converged,
         n_epochs=run.n_epochs,
         n_visits=len(rows) * run.n_epochs,
+        callbacks=callbacks,
     )
 
 

@@ -17,7 +17,12 @@ does is the estimator's business: it passes ``run_epoch`` and, with early stoppi
     asked when the stopping rule would stop: return True to stop, False to go on
     (the MLP's adaptive learning rate divides its step there);
 ``log``
-    an :class:`skann._engine.EpochLog` that shows one line per epoch.
+    an :class:`skann._engine.EpochLog` that shows one line per epoch;
+``callbacks``
+    a :class:`skann._callbacks.FitTask` when scikit-learn callbacks are set: each
+    epoch is one of its subtasks, begun before ``run_epoch`` and ended after the
+    epoch's log line, with the model's ``weights()``; a callback that asks to stop
+    ends training after that epoch, as the stopping rule would.
 """
 
 import time
@@ -163,6 +168,8 @@ def run_epochs(
     on_epoch_end=None,
     on_stall=None,
     log=None,
+    callbacks=None,
+    weights=None,
     warn=True,
 ):
     """Run up to ``max_epochs`` epochs; stop, keep the best epoch, log.
@@ -188,6 +195,11 @@ def run_epochs(
         stop.
     log : EpochLog, default=None
         Shows one line per epoch.
+    callbacks : FitTask, default=None
+        The call's scikit-learn callbacks; None when none is set.
+    weights : callable, default=None
+        ``weights() -> dict``: fresh copies of the fitted attributes of the current
+        weights, for the callbacks' model of the epoch (with ``callbacks`` only).
     warn : bool, default=True
         Whether to warn (``ConvergenceWarning``) when ``max_epochs`` ends training
         before anything else stopped it.
@@ -199,6 +211,8 @@ def run_epochs(
     result = LoopResult()
     try:
         for epoch in range(1, max_epochs + 1):
+            if callbacks is not None:
+                callbacks.begin_subtask(weights)
             started = time.perf_counter()
             outcome = run_epoch(epoch)
             result.n_epochs = epoch
@@ -221,6 +235,8 @@ def run_epochs(
                     outcome.loss,
                 )
             result.converged = outcome.converged
+            if callbacks is not None and callbacks.end_subtask(weights):
+                break
             if outcome.converged:
                 break
             if stop:

@@ -1,10 +1,12 @@
-"""Every Python block of the README and the quick start runs as pasted, warning-free.
+"""Every Python block of the README, the quick start and the callbacks page runs as
+pasted, warning-free.
 
 The blocks of one file run in order in one namespace (a reader pastes them one after
 the other); a README block followed by a ``text`` block must print exactly that text.
 """
 
 import contextlib
+import importlib.util
 import io
 import re
 import warnings
@@ -32,7 +34,18 @@ def rst_blocks(text):
 
 @pytest.mark.parametrize(
     ("path", "reader"),
-    [("README.md", markdown_blocks), ("docs/quickstart.rst", rst_blocks)],
+    [
+        ("README.md", markdown_blocks),
+        ("docs/quickstart.rst", rst_blocks),
+        pytest.param(
+            "docs/callbacks.rst",
+            rst_blocks,
+            marks=pytest.mark.skipif(
+                importlib.util.find_spec("sklearn.callback") is None,
+                reason="scikit-learn < 1.9 has no callbacks",
+            ),
+        ),
+    ],
 )
 def test_blocks_run_as_pasted(path, reader):
     blocks = reader((ROOT / path).read_text())

@@ -4,8 +4,6 @@ checked against a hand computation, an equivalent formulation, or a gradient che
 
 import copy
 import pickle
-import sys
-import types
 import warnings
 
 import numpy as np
@@ -453,38 +451,6 @@ def test_history_follows_partial_fit_calls_and_new_fits(digits):
     assert clf.loss_curve_ is not curve and len(curve) == 5
     np.testing.assert_array_equal(clf.history_["loss"], clf.loss_curve_)
     assert clf.history_["loss"].tolist() != history["loss"].tolist()
-
-
-def test_progress_bar_when_tqdm_is_installed(digits, monkeypatch, capsys):
-    X, y = digits
-    bars = []
-
-    class FakeBar:
-        def __init__(self, total, unit, leave):
-            self.total, self.updates, self.closed = total, 0, False
-            bars.append(self)
-
-        def update(self, n):
-            self.updates += n
-
-        def set_postfix(self, postfix=None, refresh=True, **kwargs):
-            pass
-
-        def write(self, message):
-            print(message)
-
-        def close(self):
-            self.closed = True
-
-    module = types.ModuleType("tqdm.auto")
-    module.tqdm = FakeBar
-    monkeypatch.setitem(sys.modules, "tqdm.auto", module)
-    monkeypatch.setitem(sys.modules, "tqdm", types.ModuleType("tqdm"))
-    BackpropMLPClassifier((4,), max_iter=3, verbose=1, random_state=0).fit(X, y)
-    assert len(bars) == 1
-    assert (bars[0].total, bars[0].updates, bars[0].closed) == (3, 3, True)
-    BackpropMLPClassifier((4,), max_iter=3, verbose=0, random_state=0).fit(X, y)
-    assert len(bars) == 1  # no bar without verbose
 
 
 def test_validation_split_is_sklearns():
