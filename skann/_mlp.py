@@ -34,6 +34,7 @@ from skann._math.backprop import (
     ParameterLayout,
 )
 from skann._math.init import glorot_uniform, he_uniform
+from skann._mlp_targets import check_target_kind, labels_of, target_matrix
 from skann._mlp_training import Run, forward_in_chunks, history_frame
 from skann._validation import (
     check_class_weight,
@@ -42,76 +43,6 @@ from skann._validation import (
     check_weight_total,
     class_weight_per_sample,
 )
-
-
-def _target_matrix(binarizer, y, dtype):
-    """The network's targets ``Y`` in ``dtype``, and each sample's class index.
-
-    ``Y`` is what ``binarizer.transform(y)`` returns: one-hot rows for three
-    classes or more, one column (1 for ``classes_[1]``) for two, and a multilabel
-    indicator matrix as it is. For labels it is built from their indices in
-    ``classes_``, without the transform's type checks and sparse intermediate
-    (which cost more than the rest of a small ``partial_fit``).
-
-    Parameters
-    ----------
-    binarizer : sklearn.preprocessing.LabelBinarizer
-        Fitted; every label of ``y`` is in its ``classes_``.
-    y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-        Labels, or a multilabel indicator matrix.
-    dtype : numpy dtype
-        Of ``Y``.
-
-    Returns
-    -------
-    Y : ndarray of shape (n_samples, n_outputs)
-    labels : ndarray of int of shape (n_samples,) or None
-        Index of each sample's label in ``classes_``; None for multilabel ``y``.
-    """
-    if y.ndim != 1:
-        return binarizer.transform(y).astype(dtype), None
-    labels = np.searchsorted(binarizer.classes_, y)
-    n_classes = len(binarizer.classes_)
-    if n_classes <= 2:  # one logistic output (all 0 for a single class)
-        return (labels == 1).astype(dtype).reshape(-1, 1), labels
-    Y = np.zeros((len(labels), n_classes), dtype)
-    Y[np.arange(len(labels)), labels] = 1
-    return Y, labels
-
-
-def _labels_of(binarizer, output):
-    """``binarizer.inverse_transform(output)``: the class of greatest output for
-    several classes, ``classes_[1]`` where the single output exceeds 0.5 for two.
-
-    Computed directly for class labels, without the transform's checks (which
-    cost more than predicting a few rows); multilabel outputs go through it.
-    """
-    if binarizer.y_type_ == "multiclass":
-        return binarizer.classes_.take(output.argmax(axis=1))
-    if binarizer.y_type_ == "binary" and output.shape[1] == 1:
-        if len(binarizer.classes_) == 1:  # a single class: always that one
-            return np.repeat(binarizer.classes_, output.shape[0])
-        return binarizer.classes_[(output[:, 0] > 0.5).astype(np.intp)]
-    return binarizer.inverse_transform(output)
-
-
-def _check_target_kind(binarizer, y, name):
-    """Raise if ``y`` is class labels for a model of multilabel targets, or the
-    other way round (the output layer and its loss differ)."""
-    model_multilabel = binarizer.y_type_.startswith("multilabel")
-    if model_multilabel == (y.ndim == 2):
-        return
-    model, given = (
-        ("a multilabel indicator matrix", "class labels")
-        if model_multilabel
-        else ("class labels", "a multilabel indicator matrix")
-    )
-    if name == "y_val":
-        raise ValueError(f"y_val is {given} but y is {model}; give both of one kind.")
-    raise ValueError(
-        f"The model was trained on {model}, but y is {given}. Fit a new model "
-        "(warm_start=False) to change the kind of target."
-    )
 
 
 def _stochastic_solver(estimator):
@@ -555,7 +486,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
         """
         output = self._forward(X)  # raises NotFittedError before fit
-        return _labels_of(self._label_binarizer, output)
+        return labels_of(self._label_binarizer, output)
 
     def decision_function(self, X):
         """Net input of the output layer, ``Z_L = A_{L-1} W_L + b_L``.
@@ -651,7 +582,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                 binarizer.fit(y)
         else:
             binarizer = self._label_binarizer
-            _check_target_kind(binarizer, y, "y")
+            check_target_kind(binarizer, y, "y")
             labels = unique_labels(y)
             if self.warm_start and not incremental:
                 if set(labels) != set(self.classes_):
@@ -676,7 +607,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     ):
         """The training weights (class weights included) and the total weight per
         class seen so far; ``labels`` are the class indices of
-        :func:`_target_matrix`."""
+        :func:`skann._mlp_targets.target_matrix`."""
         raw = None
         if sample_weight is not None:
             raw = _check_sample_weight(
@@ -728,14 +659,14 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = y_val.ravel()
         check_consistent_length(X_val, y_val)
-        _check_target_kind(binarizer, y_val, "y_val")
+        check_target_kind(binarizer, y_val, "y_val")
         if y_val.ndim == 1:
             try:
                 check_classification_targets(y_val)
             except ValueError as error:
                 raise ValueError(f"y_val: {error}") from error
             check_known_labels(y_val, binarizer.classes_, name="y_val")
-        Y_val, _ = _target_matrix(binarizer, y_val, dtype)
+        Y_val, _ = target_matrix(binarizer, y_val, dtype)
         if sw_val is not None or self.class_weight is not None:
             sw_val = _check_sample_weight(
                 sw_val, X_val, dtype=dtype, ensure_non_negative=True
@@ -763,7 +694,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             reset=first,
         )
         binarizer, y = self._targets(y, classes, first, incremental)
-        Y, labels = _target_matrix(binarizer, y, X.dtype)
+        Y, labels = target_matrix(binarizer, y, X.dtype)
         sw, counts = self._sample_weights(
             X, y, labels, sample_weight, binarizer, first, incremental
         )

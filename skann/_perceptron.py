@@ -26,6 +26,7 @@ from skann._engine import chunked_rows, unchanged_on_error
 from skann._math.convergence import kesler_novikoff_bound, novikoff_bound
 from skann._math.linear import net_input
 from skann._perceptron_training import (
+    initial_weights,
     intercept_decay,
     new_state,
     row_bytes,
@@ -324,33 +325,6 @@ class PerceptronClassifier(
     def _n_neurons(self, kind, classes):
         return len(classes) if kind == "multilabel-indicator" or len(classes) > 2 else 1
 
-    def _initial_weights(self, n_neurons, n_features, dtype, coef_init, intercept_init):
-        # Fortran order: the compiled epoch works on coef.T, C-contiguous, in place
-        coef = np.zeros((n_neurons, n_features), dtype=dtype, order="F")
-        intercept = np.zeros(n_neurons, dtype=dtype)
-        if coef_init is not None:
-            coef_init = np.asarray(coef_init, dtype=dtype)
-            if coef_init.ndim == 1 and n_neurons == 1:
-                coef_init = coef_init[None, :]
-            if coef_init.shape != coef.shape:
-                raise ValueError(
-                    f"coef_init has shape {coef_init.shape}, expected {coef.shape}."
-                )
-            coef[:] = coef_init
-        if intercept_init is not None:
-            intercept_init = np.asarray(intercept_init, dtype=dtype)
-            if intercept_init.ndim == 0 and n_neurons == 1:
-                intercept_init = intercept_init.reshape(1)
-            if intercept_init.shape != intercept.shape:
-                raise ValueError(
-                    f"intercept_init has shape {intercept_init.shape}, expected "
-                    f"{intercept.shape}."
-                )
-            intercept[:] = intercept_init
-        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
-            raise ValueError("coef_init and intercept_init must be finite.")
-        return coef, intercept
-
     # ------------------------------------------------------------------ training
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
@@ -425,7 +399,7 @@ class PerceptronClassifier(
             intercept_init = (
                 saved.intercept if intercept_init is None else intercept_init
             )
-        coef, intercept = self._initial_weights(
+        coef, intercept = initial_weights(
             n_neurons, X.shape[1], X.dtype, coef_init, intercept_init
         )
         state = new_state(self, coef, intercept)
@@ -512,7 +486,7 @@ class PerceptronClassifier(
             counts = None
         sw = self._sample_weights(X, y, sample_weight, classes, counts)
         if first:
-            coef, intercept = self._initial_weights(
+            coef, intercept = initial_weights(
                 self._n_neurons(kind, classes), X.shape[1], X.dtype, None, None
             )
             state = new_state(self, coef, intercept)

@@ -49,6 +49,36 @@ def rule_settings(est, multinomial, intercept_decay):
     )
 
 
+def initial_weights(n_neurons, n_features, dtype, coef_init, intercept_init):
+    """The weights a fit starts from: zeros, or ``coef_init`` and ``intercept_init``
+    checked against the layer's shape and for finite values."""
+    # Fortran order: the compiled epoch works on coef.T, C-contiguous, in place
+    coef = np.zeros((n_neurons, n_features), dtype=dtype, order="F")
+    intercept = np.zeros(n_neurons, dtype=dtype)
+    if coef_init is not None:
+        coef_init = np.asarray(coef_init, dtype=dtype)
+        if coef_init.ndim == 1 and n_neurons == 1:
+            coef_init = coef_init[None, :]
+        if coef_init.shape != coef.shape:
+            raise ValueError(
+                f"coef_init has shape {coef_init.shape}, expected {coef.shape}."
+            )
+        coef[:] = coef_init
+    if intercept_init is not None:
+        intercept_init = np.asarray(intercept_init, dtype=dtype)
+        if intercept_init.ndim == 0 and n_neurons == 1:
+            intercept_init = intercept_init.reshape(1)
+        if intercept_init.shape != intercept.shape:
+            raise ValueError(
+                f"intercept_init has shape {intercept_init.shape}, expected "
+                f"{intercept.shape}."
+            )
+        intercept[:] = intercept_init
+    if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+        raise ValueError("coef_init and intercept_init must be finite.")
+    return coef, intercept
+
+
 def new_state(est, coef, intercept):
     state = RuleState(coef=coef, intercept=intercept)
     if est.average:

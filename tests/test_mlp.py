@@ -24,7 +24,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from skann import BackpropMLPClassifier
-from skann._mlp import _labels_of, _target_matrix
+from skann._mlp_targets import labels_of, target_matrix
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def test_binary_and_multilabel_match_sklearn(binary, solver):
 def test_target_matrix_is_the_label_binarizers(classes, y, dtype):
     binarizer = LabelBinarizer().fit(classes)
     y = np.asarray(y)
-    Y, labels = _target_matrix(binarizer, y, dtype)
+    Y, labels = target_matrix(binarizer, y, dtype)
     expected = binarizer.transform(y).astype(dtype)
     assert Y.dtype == expected.dtype
     np.testing.assert_array_equal(Y, expected)
@@ -209,7 +209,7 @@ def test_labels_of_an_output_are_the_label_binarizers(fitted_on):
     output = rng.random((40, n_outputs))
     output[:4] = 0.5  # ties, and exactly the binary threshold
     output[4] = np.nan
-    got = _labels_of(binarizer, output)
+    got = labels_of(binarizer, output)
     expected = binarizer.inverse_transform(output)
     assert got.dtype == expected.dtype
     np.testing.assert_array_equal(got, expected)
@@ -218,7 +218,7 @@ def test_labels_of_an_output_are_the_label_binarizers(fitted_on):
 def test_target_matrix_keeps_a_multilabel_indicator():
     Y_in = np.array([[1, 0, 1], [0, 0, 0], [1, 1, 1]])
     binarizer = LabelBinarizer().fit(Y_in)
-    Y, labels = _target_matrix(binarizer, Y_in, np.float32)
+    Y, labels = target_matrix(binarizer, Y_in, np.float32)
     assert labels is None
     np.testing.assert_array_equal(Y, Y_in.astype(np.float32))
 
