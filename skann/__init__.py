@@ -5,8 +5,7 @@ from skann._gradient_check import check_gradient
 from skann._math.activations import make_activation
 from skann._mlp import BackpropMLPClassifier
 from skann._perceptron import PerceptronClassifier
-
-__version__ = "0.1.0.dev0"
+from skann._version import __version__
 
 __all__ = [
     "BackpropMLPClassifier",

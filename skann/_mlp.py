@@ -35,7 +35,14 @@ from skann._math.backprop import (
 )
 from skann._math.init import glorot_uniform, he_uniform
 from skann._mlp_targets import check_target_kind, labels_of, target_matrix
-from skann._mlp_training import Run, forward_in_chunks, history_frame
+from skann._mlp_training import (
+    Run,
+    forward_in_chunks,
+    history_frame,
+    plain_state,
+    state_from_plain,
+)
+from skann._persistence import check_saved_version, stamp_version
 from skann._validation import (
     check_class_weight,
     check_classes,
@@ -223,6 +230,10 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     True
     """
 
+    # Saved models name the class by its public path, so that they do not depend
+    # on the private module that defines it.
+    __module__ = "skann"
+
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
             "array-like",
@@ -355,7 +366,18 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def __getstate__(self):
         state = dict(super().__getstate__())
         state.pop("_history_frame", None)  # rebuilt from the records when read
-        return state
+        return stamp_version(plain_state(state))
+
+    def __setstate__(self, state):
+        state = check_saved_version(type(self).__name__, state)
+        super().__setstate__(state_from_plain(state))
+
+    def __copy__(self):
+        # Not through __getstate__, which turns the records into new plain arrays:
+        # a shallow copy shares them, as it shares loss_curve_.
+        copied = type(self).__new__(type(self))
+        copied.__dict__.update(self.__dict__)
+        return copied
 
     # ------------------------------------------------------------------ public API
     @_fit_context(prefer_skip_nested_validation=True)

@@ -518,6 +518,61 @@ def history_frame(history):
     return frame
 
 
+def plain_state(state):
+    """An estimator's saved state with its training records as plain values.
+
+    The history's ``array.array`` becomes a float64 array and the stochastic
+    optimiser a dict ``{"solver": ..., "state": optimizer.state_dict()}``, so that
+    the state holds NumPy arrays, dicts and Python scalars only (what ``skops.io``
+    loads without trusting skann's private types). Training keeps the compact
+    array and the optimiser object; :func:`state_from_plain` brings them back.
+
+    Parameters
+    ----------
+    state : dict
+        ``BackpropMLPClassifier.__getstate__``'s state; not modified.
+
+    Returns
+    -------
+    state : dict
+    """
+    state = dict(state)
+    if "_history" in state:
+        state["_history"] = np.array(state["_history"], dtype=np.float64)
+    optimizer = state.get("_optimizer")
+    if optimizer is not None:
+        solver = next(s for s, rule in OPTIMIZERS.items() if type(optimizer) is rule)
+        state["_optimizer"] = {"solver": solver, "state": optimizer.state_dict()}
+    return state
+
+
+def state_from_plain(state):
+    """The training records of a state made by :func:`plain_state`, rebuilt.
+
+    A state saved before skann made it plain (an ``array.array`` history, an
+    optimiser object) is returned as it is.
+
+    Parameters
+    ----------
+    state : dict
+        A saved state; not modified.
+
+    Returns
+    -------
+    state : dict
+    """
+    state = dict(state)
+    history = state.get("_history")
+    if isinstance(history, np.ndarray):
+        state["_history"] = array("d")
+        state["_history"].frombytes(history.astype(np.float64).tobytes())
+    optimizer = state.get("_optimizer")
+    if isinstance(optimizer, dict):
+        rule_class = OPTIMIZERS[optimizer["solver"]]
+        state["_optimizer"] = rule_class.from_state_dict(optimizer["state"])
+    return state
+
+
 _HISTORY_COLUMNS = [
     "epoch",
     "loss",

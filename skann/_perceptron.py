@@ -34,6 +34,7 @@ from skann._perceptron_training import (
     saved_state,
     train,
 )
+from skann._persistence import check_saved_version, stamp_version
 from skann._validation import (
     check_class_weight,
     check_classes,
@@ -191,6 +192,10 @@ class PerceptronClassifier(
     True
     """
 
+    # Saved models name the class by its public path, so that they do not depend
+    # on the private module that defines it.
+    __module__ = "skann"
+
     _parameter_constraints: dict = {
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -270,6 +275,12 @@ class PerceptronClassifier(
         tags.input_tags.sparse = True
         tags.classifier_tags.multi_label = self.multi_class == "ovr"
         return tags
+
+    def __getstate__(self):
+        return stamp_version(super().__getstate__())
+
+    def __setstate__(self, state):
+        super().__setstate__(check_saved_version(type(self).__name__, state))
 
     # ------------------------------------------------------------------ validation
     def _validate_targets(self, y):

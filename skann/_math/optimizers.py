@@ -288,6 +288,41 @@ class Optimizer:
         self.__dict__.update(state)
         self.update = self._reference
 
+    def state_dict(self):
+        """The optimiser's settings and buffers as plain values.
+
+        Returns
+        -------
+        state : dict
+            Its attributes (the buffers as NumPy arrays, not copied), with the
+            schedule's under ``"schedule"`` as a dict; the update function and the
+            work space are left out, as a pickle leaves them out.
+        """
+        state = self.__getstate__()
+        state["schedule"] = dict(vars(self.schedule))
+        return state
+
+    @classmethod
+    def from_state_dict(cls, state):
+        """The optimiser whose :meth:`state_dict` is ``state``, ready to go on.
+
+        Parameters
+        ----------
+        state : dict
+            As :meth:`state_dict` returns it.
+
+        Returns
+        -------
+        optimizer : Optimizer
+            Of this class, with the NumPy update (a fit chooses the kernel again).
+        """
+        state = dict(state)
+        schedule = LearningRateSchedule.__new__(LearningRateSchedule)
+        schedule.__dict__.update(state.pop("schedule"))
+        optimizer = cls.__new__(cls)
+        optimizer.__setstate__({**state, "schedule": schedule})
+        return optimizer
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent with (Nesterov) momentum, in place.
