@@ -25,9 +25,10 @@ from skann._compat import (
 )
 from skann._engine import unchanged_on_error
 from skann._math.activations import (
-    ACTIVATIONS,
+    NAMED_ACTIVATIONS,
     OUTPUT_ACTIVATIONS,
     Activation,
+    activation_named,
     identity,
 )
 from skann._math.backprop import (
@@ -80,10 +81,11 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(100,)
         Units of each hidden layer.
-    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "gelu"} \
-            or Activation, default="relu"
-        Transfer function of the hidden layers: a name, or a function and its
-        derivative wrapped by :func:`skann.make_activation`.
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "gelu"}, \
+            str or Activation, default="relu"
+        Transfer function of the hidden layers: a built-in name, a name given by
+        :func:`skann.register_activation`, or a function and its derivative
+        wrapped by :func:`skann.make_activation`.
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
         ``"sgd"``: stochastic gradient descent with momentum; ``"adam"``: Adam;
         ``"lbfgs"``: the quasi-Newton L-BFGS-B of SciPy on the whole data set.
@@ -239,7 +241,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(ACTIVATIONS)), Activation],
+        # a live view: names registered later are valid too
+        "activation": [StrOptions(NAMED_ACTIVATIONS.keys()), Activation],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -584,7 +587,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def _activation(self):
         if isinstance(self.activation, Activation):
             return self.activation
-        return ACTIVATIONS[self.activation]
+        return activation_named(self.activation)
 
     def _targets(self, y, classes, first, incremental):
         """Validate labels; return the binarizer to use and ``y``."""

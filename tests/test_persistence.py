@@ -1,7 +1,7 @@
 """Saved models load back the same: pickle, joblib and skops.io, and the version rule.
 
 Every configuration a fitted model can be in (each solver, after ``partial_fit``,
-with early stopping; the perceptron's
+with early stopping, with an activation registered by name; the perceptron's
 variants) is saved and loaded: the loaded model predicts the same and trains on
 identically. The saved state holds NumPy arrays, dicts and Python scalars only, so
 ``skops.io`` asks the user to trust the public estimator class and nothing else.
@@ -20,7 +20,8 @@ from sklearn.preprocessing import LabelBinarizer
 
 import skann
 import skann._persistence
-from skann import BackpropMLPClassifier, PerceptronClassifier
+from skann import BackpropMLPClassifier, PerceptronClassifier, register_activation
+from skann._math.activations import NAMED_ACTIVATIONS
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Maximum number of iterations:sklearn.exceptions.ConvergenceWarning",
@@ -29,6 +30,21 @@ pytestmark = pytest.mark.filterwarnings(
 
 MLP = {"hidden_layer_sizes": (5,), "max_iter": 5, "random_state": 0}
 PERCEPTRON = {"max_iter": 5, "tol": None}
+
+
+def softsign(Z):
+    return Z / (1 + np.abs(Z))
+
+
+def softsign_derivative(Z):
+    return 1 / (1 + np.abs(Z)) ** 2
+
+
+@pytest.fixture
+def softsign_registered():
+    register_activation("softsign", softsign, softsign_derivative)
+    yield "softsign"
+    NAMED_ACTIVATIONS.pop("softsign", None)
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +82,9 @@ CONFIGURATIONS = {
         learning_rate="cosine", **MLP
     ).fit(X.astype(np.float32), y),
     "mlp-multilabel": lambda X, y: BackpropMLPClassifier(**MLP).fit(X, _multilabel(y)),
+    "mlp-registered-activation": lambda X, y: BackpropMLPClassifier(
+        activation="softsign", **MLP
+    ).fit(X, y),
     "perceptron": lambda X, y: PerceptronClassifier(**PERCEPTRON).fit(X, y),
     "perceptron-averaged": lambda X, y: PerceptronClassifier(
         average=True, **PERCEPTRON
@@ -99,6 +118,8 @@ CONFIGURATIONS = {
 def fitted(request, data):
     """(fitted model, its twin fitted alike, X, y) of each configuration."""
     name = request.param
+    if name == "mlp-registered-activation":
+        request.getfixturevalue("softsign_registered")
     X, y = data
     if "multilabel" in name:
         y = _multilabel(y)
@@ -233,6 +254,36 @@ def test_a_shallow_copy_shares_the_records(data):
     snapshot = copy.copy(est)
     assert snapshot._history is est._history
     assert snapshot._optimizer is est._optimizer
+
+
+# ------------------------------------------------------------------ activations
+def test_registered_activation_is_saved_by_name(data, softsign_registered):
+    sio = pytest.importorskip("skops.io")
+    X, y = data
+    est = BackpropMLPClassifier(activation=softsign_registered, **MLP).fit(X, y)
+    saved = sio.dumps(est)
+
+    # A process that has not registered the name loads the model, and then says
+    # what to do when the model is used.
+    NAMED_ACTIVATIONS.pop(softsign_registered)
+    loaded = sio.loads(saved, trusted=["skann.BackpropMLPClassifier"])
+    assert loaded.activation == "softsign"
+    with pytest.raises(ValueError, match=r"skann.register_activation\('softsign'"):
+        loaded.predict(X)
+    with pytest.raises(ValueError, match="register_activation"):
+        loaded.partial_fit(X, y)
+
+    register_activation("softsign", softsign, softsign_derivative)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_register_activation_checks_its_name():
+    with pytest.raises(ValueError, match="'relu' is a built-in activation"):
+        register_activation("relu", softsign, softsign_derivative)
+    with pytest.raises(TypeError, match="non-empty str"):
+        register_activation("", softsign, softsign_derivative)
+    with pytest.raises(ValueError, match="activation"):
+        BackpropMLPClassifier(activation="not registered").fit([[0.0], [1.0]], [0, 1])
 
 
 # ------------------------------------------------------------------ versions

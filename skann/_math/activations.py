@@ -447,3 +447,88 @@ ACTIVATIONS = {
 
 #: Output-layer transfer functions, by scikit-learn's ``out_activation_`` names.
 OUTPUT_ACTIVATIONS = {"logistic": logistic, "softmax": softmax}
+
+#: Every activation ``activation`` takes by name: the built-ins and those registered
+#: by :func:`register_activation`. The estimator's parameter check reads its keys,
+#: so a name registered after import is valid too.
+NAMED_ACTIVATIONS = dict(ACTIVATIONS)
+
+
+def register_activation(name, function, derivative):
+    """Give a transfer function and its derivative a name ``activation`` takes.
+
+    A network built with ``activation=name`` stores the name only: it is a plain
+    string in ``get_params()`` and in a saved model, so a model saved with
+    ``skops.io`` needs no trust in your functions. Register the name again (in the
+    process that loads the model) before the loaded model predicts or trains.
+
+    Parameters
+    ----------
+    name : str
+        The name; not one of the built-in activations.
+    function : callable
+        ``g``, as :func:`make_activation` takes it.
+    derivative : callable
+        ``g'``, as :func:`make_activation` takes it.
+
+    Returns
+    -------
+    activation : Activation
+        What :func:`make_activation` returns for the pair. Registering a name again
+        replaces its functions.
+
+    See Also
+    --------
+    make_activation : The same pair without a name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skann import BackpropMLPClassifier, register_activation
+    >>> def softsign(Z):
+    ...     return Z / (1 + np.abs(Z))
+    >>> def softsign_derivative(Z):
+    ...     return 1 / (1 + np.abs(Z)) ** 2
+    >>> _ = register_activation("softsign", softsign, softsign_derivative)
+    >>> BackpropMLPClassifier(activation="softsign").get_params()["activation"]
+    'softsign'
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty str, got {name!r}.")
+    if name in ACTIVATIONS:
+        raise ValueError(
+            f"{name!r} is a built-in activation; register yours under another name."
+        )
+    activation = make_activation(function, derivative)
+    NAMED_ACTIVATIONS[name] = activation
+    return activation
+
+
+def activation_named(name):
+    """The activation ``activation=name`` stands for.
+
+    Parameters
+    ----------
+    name : str
+        A built-in or registered name.
+
+    Returns
+    -------
+    activation : Activation
+
+    Raises
+    ------
+    ValueError
+        If no activation of that name is registered in this process, as happens
+        when a model saved with a registered activation is loaded before its name
+        is registered again.
+    """
+    try:
+        return NAMED_ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(
+            f"activation={name!r} is not a built-in activation and is not "
+            f"registered in this Python process; call skann.register_activation("
+            f"{name!r}, function, derivative) first (a model saved with a "
+            "registered activation keeps its name only)."
+        ) from None
