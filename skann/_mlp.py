@@ -23,6 +23,7 @@ from skann._compat import (
     _check_sample_weight,
     _fit_context,
 )
+from skann._docs import API_PAGE
 from skann._engine import unchanged_on_error
 from skann._math.activations import (
     NAMED_ACTIVATIONS,
@@ -232,9 +233,11 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     True
     """
 
-    # Saved models name the class by its public path, so that they do not depend
-    # on the private module that defines it.
+    # Saved models and the HTML repr's link name the class by its public path, so
+    # that neither depends on the private module that defines it.
     __module__ = "skann"
+    _doc_link_module = "skann"
+    _doc_link_template = API_PAGE
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [

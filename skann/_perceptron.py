@@ -22,6 +22,7 @@ from skann._compat import (
     _check_sample_weight,
     _fit_context,
 )
+from skann._docs import API_PAGE
 from skann._engine import chunked_rows, unchanged_on_error
 from skann._math.convergence import kesler_novikoff_bound, novikoff_bound
 from skann._math.linear import net_input
@@ -192,9 +193,11 @@ class PerceptronClassifier(
     True
     """
 
-    # Saved models name the class by its public path, so that they do not depend
-    # on the private module that defines it.
+    # Saved models and the HTML repr's link name the class by its public path, so
+    # that neither depends on the private module that defines it.
     __module__ = "skann"
+    _doc_link_module = "skann"
+    _doc_link_template = API_PAGE
 
     _parameter_constraints: dict = {
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],

@@ -1,5 +1,6 @@
 """BackpropMLPClassifier at home in scikit-learn: Pipeline, GridSearchCV,
-cross_validate, clone, pickle, metadata routing and reproducibility."""
+cross_validate, clone, pickle, metadata routing, reproducibility and the HTML
+repr."""
 
 import pickle
 import warnings
@@ -15,6 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skann import BackpropMLPClassifier
+from skann._docs import DOCS_URL
 
 FAST = {"hidden_layer_sizes": (8,), "max_iter": 20, "random_state": 0}
 
@@ -180,3 +182,8 @@ def test_class_weight_with_early_stopping_is_mlpclassifiers_sample_weight(n_cent
         np.testing.assert_allclose(W, V, rtol=1e-6, atol=1e-8)
     # the check wants > 87 % of the test rows predicted as the heavy class 0
     assert np.mean(ours.predict(X_test) == 0) < 0.87
+
+
+def test_html_repr_links_to_the_api_page():
+    page = f"{DOCS_URL}gen_modules/skann.BackpropMLPClassifier.html"  # docs/api.rst
+    assert f'href="{page}"' in BackpropMLPClassifier()._repr_html_()

@@ -1,9 +1,9 @@
 """PerceptronClassifier inside scikit-learn's machinery.
 
 Pipeline, GridSearchCV, cross_validate, clone, pickle, metadata routing of
-``sample_weight``, reproducibility under ``random_state`` and ``partial_fit``
-streaming. Small data and few epochs (``max_iter`` set, ``tol=None`` so that a short
-run is intended and raises no ConvergenceWarning).
+``sample_weight``, reproducibility under ``random_state``, ``partial_fit``
+streaming and the HTML repr. Small data and few epochs (``max_iter`` set,
+``tol=None`` so that a short run is intended and raises no ConvergenceWarning).
 """
 
 import pickle
@@ -24,6 +24,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skann import PerceptronClassifier
+from skann._docs import DOCS_URL
 
 FAST = {"max_iter": 10, "tol": None}
 
@@ -338,3 +339,10 @@ def test_partial_fit_streaming_score_close_to_fit(digits_split):
     assert stream_score > 0.85
     assert abs(stream_score - full_score) < 0.06
     assert stream.t_ == 1 + n_epochs * len(y_train)
+
+
+# ---------------------------------------------------------------------- HTML repr
+def test_html_repr_links_to_the_api_page():
+    page = f"{DOCS_URL}gen_modules/skann.PerceptronClassifier.html"  # docs/api.rst
+    html = make_pipeline(StandardScaler(), PerceptronClassifier())._repr_html_()
+    assert f'href="{page}"' in html
