@@ -17,6 +17,8 @@ import threading
 import warnings
 from contextlib import contextmanager
 
+from skann._engine import user_stacklevel
+
 _FALSE = ("0", "false", "no", "off")
 _global = {"compiled": os.environ.get("SKANN_COMPILED", "1").lower() not in _FALSE}
 _local = threading.local()
@@ -133,7 +135,7 @@ def numba_available():
                 "reference loops, which train the same models more slowly. "
                 "Install numba (a dependency of skann) for the compiled kernels.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         else:
             _numba["available"] = True

@@ -11,7 +11,6 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
@@ -51,6 +50,7 @@ from skann._validation import (
     check_known_labels,
     check_weight_total,
     class_weight_per_sample,
+    ravel_column_vector,
 )
 
 
@@ -594,8 +594,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
 
     def _targets(self, y, classes, first, incremental):
         """Validate labels; return the binarizer to use and ``y``."""
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        y = ravel_column_vector(y)
         check_classification_targets(y)
         if first:
             binarizer = LabelBinarizer()

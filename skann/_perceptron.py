@@ -10,7 +10,6 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
@@ -42,6 +41,7 @@ from skann._validation import (
     check_known_labels,
     check_weight_total,
     class_weight_per_sample,
+    ravel_column_vector,
     target_array,
 )
 
@@ -288,8 +288,7 @@ class PerceptronClassifier(
     # ------------------------------------------------------------------ validation
     def _validate_targets(self, y):
         """Return ``y`` as 1-D labels or a 2-D indicator, and its target type."""
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+        y = ravel_column_vector(y)
         check_classification_targets(y)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):

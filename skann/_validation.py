@@ -4,11 +4,45 @@ Each raises a ``ValueError`` or ``TypeError`` that names the parameter, the valu
 received and what is allowed, before any training starts.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
 from scipy import sparse
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils import compute_class_weight
+from sklearn.utils.validation import column_or_1d
+
+from skann._engine import user_stacklevel
+
+
+def ravel_column_vector(y):
+    """``y``, or ``y`` of shape ``(n, 1)`` made 1-D with scikit-learn's warning.
+
+    The warning is scikit-learn's ``DataConversionWarning`` of
+    ``column_or_1d(y, warn=True)``, issued at the user's line that called ``fit``
+    (``column_or_1d`` would name its caller, inside skann).
+
+    Parameters
+    ----------
+    y : ndarray
+        Validated targets.
+
+    Returns
+    -------
+    y : ndarray
+        ``y`` itself unless it has one column, raveled then.
+    """
+    if y.ndim != 2 or y.shape[1] != 1:
+        return y
+    y = column_or_1d(y)  # first, as scikit-learn: a sparse y raises, unwarned
+    warnings.warn(
+        "A column-vector y was passed when a 1d array was expected. Please change "
+        "the shape of y to (n_samples, ), for example using ravel().",
+        DataConversionWarning,
+        stacklevel=user_stacklevel(),
+    )
+    return y
 
 
 def check_class_weight(class_weight, classes):
