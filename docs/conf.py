@@ -9,6 +9,7 @@ No extension here needs the network: ``intersphinx`` is deliberately left out
 MathJax is loaded by the reader's browser, not at build time.
 """
 
+import inspect
 import os
 import sys
 from datetime import date
@@ -92,3 +93,26 @@ html_theme_options = {
 html_sidebars = {
     "**": ["about.html", "navigation.html", "relations.html", "searchbox.html"],
 }
+
+
+# -- viewcode ------------------------------------------------------------------
+
+
+def _defining_module(app, modname, fullname):
+    """The module whose source defines a class that names itself ``skann.X``.
+
+    The estimators' ``__module__`` is ``skann`` (the name saved models use), which
+    holds no source; their methods keep the module that defines them.
+    """
+    obj = sys.modules.get(modname)
+    for part in fullname.split("."):
+        obj = getattr(obj, part, None)
+    if inspect.isclass(obj) and obj.__module__ == modname:
+        for member in vars(obj).values():
+            if inspect.isfunction(member) and member.__module__ != modname:
+                return member.__module__
+    return None
+
+
+def setup(app):
+    app.connect("viewcode-follow-imported", _defining_module)
