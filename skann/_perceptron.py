@@ -193,9 +193,10 @@ class PerceptronClassifier(
     True
     """
 
-    # Saved models and the HTML repr's link name the class by its public path, so
-    # that neither depends on the private module that defines it.
+    # Saved models (pickle, skops) name the class by its public path, so that they
+    # do not depend on the private module that defines it.
     __module__ = "skann"
+    # The HTML repr links to the class's page of skann's API reference.
     _doc_link_module = "skann"
     _doc_link_template = API_PAGE
 
