@@ -127,7 +127,10 @@ def test_interrupted_lbfgs_leaves_the_fitted_model_as_it_was(data, monkeypatch):
     "est",
     [
         PerceptronClassifier(max_iter=10**9, tol=None),
-        BackpropMLPClassifier((5,), max_iter=10**9, tol=0, batch_size=300),
+        # endless patience: only max_iter (or the interrupt) can end it
+        BackpropMLPClassifier(
+            (5,), max_iter=10**9, n_iter_no_change=10**9, batch_size=300
+        ),
     ],
     ids=["perceptron", "mlp"],
 )
