@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from skann._math.backprop import ParameterLayout, loss_and_gradient
 from skann._math.dropout import dropout_masks
 from skann._mlp import BackpropMLPClassifier
+from skann._mlp_parameters import dropout_rates, hidden_units, initial_parameters
 from skann._validation import target_array
 
 
@@ -77,7 +78,7 @@ def check_gradient(
     binarizer = LabelBinarizer().fit(y)
     Y = binarizer.transform(y).astype(np.float64)
     out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
-    hidden = estimator._hidden_units()
+    hidden = hidden_units(estimator)
     layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
     fitted = (
         hasattr(estimator, "coefs_")
@@ -86,9 +87,9 @@ def check_gradient(
     if fitted:
         theta = layout.pack(estimator.coefs_, estimator.intercepts_, np.float64)
     else:
-        theta = estimator._initial_parameters(layout, np.float64, rng)
+        theta = initial_parameters(estimator, layout, np.float64, rng)
     sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
-    rates = estimator._dropout_rates(len(hidden))
+    rates = dropout_rates(estimator, len(hidden))
     masks = None
     if any(rates):
         masks = dropout_masks(rng, X.shape[0], hidden, rates, np.float64)

@@ -4,12 +4,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import (
-    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
@@ -19,7 +16,6 @@ from skann._compat import (
     Interval,
     Options,
     StrOptions,
-    _check_sample_weight,
     _fit_context,
 )
 from skann._docs import API_PAGE
@@ -34,8 +30,20 @@ from skann._math.activations import (
 from skann._math.backprop import (
     ParameterLayout,
 )
-from skann._math.init import glorot_uniform, he_uniform
-from skann._mlp_targets import check_target_kind, labels_of, target_matrix
+from skann._mlp_parameters import (
+    current_parameters,
+    dropout_rates,
+    given_parameters,
+    hidden_units,
+    initial_parameters,
+)
+from skann._mlp_targets import (
+    fit_targets,
+    labels_of,
+    target_matrix,
+    training_weights,
+    validation_set,
+)
 from skann._mlp_training import (
     Run,
     forward_in_chunks,
@@ -44,14 +52,6 @@ from skann._mlp_training import (
     state_from_plain,
 )
 from skann._persistence import check_saved_version, stamp_version
-from skann._validation import (
-    check_class_weight,
-    check_classes,
-    check_known_labels,
-    check_weight_total,
-    class_weight_per_sample,
-    ravel_column_vector,
-)
 
 
 def _stochastic_solver(estimator):
@@ -565,152 +565,16 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         return self._forward(X, output=layer % n_hidden)
 
     # ------------------------------------------------------------------ validation
-    def _hidden_units(self):
-        sizes = self.hidden_layer_sizes
-        sizes = list(sizes) if np.iterable(sizes) else [sizes]
-        if any(
-            not isinstance(s, Integral | np.integer) or isinstance(s, bool) or s <= 0
-            for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must hold positive integers, got {sizes}."
-            )
-        return [int(s) for s in sizes]
-
-    def _dropout_rates(self, n_hidden):
-        rates = np.atleast_1d(np.asarray(self.dropout, dtype=float))
-        if rates.ndim != 1 or len(rates) not in (1, n_hidden):
-            raise ValueError(
-                f"dropout must be one rate or one per hidden layer ({n_hidden}), got "
-                f"{self.dropout!r}."
-            )
-        if np.any((rates < 0) | (rates >= 1)):
-            raise ValueError(f"dropout rates must lie in [0, 1), got {self.dropout!r}.")
-        return np.broadcast_to(rates, (n_hidden,)).tolist()
-
     def _activation(self):
         if isinstance(self.activation, Activation):
             return self.activation
         return activation_named(self.activation)
 
-    def _targets(self, y, classes, first, incremental):
-        """Validate labels; return the binarizer to use and ``y``."""
-        y = ravel_column_vector(y)
-        check_classification_targets(y)
-        if first:
-            binarizer = LabelBinarizer()
-            if incremental and y.ndim == 1:
-                if classes is None:
-                    raise ValueError(
-                        "classes must be passed on the first call to partial_fit."
-                    )
-                binarizer.fit(check_classes(classes))
-                check_known_labels(y, binarizer.classes_)
-            else:
-                binarizer.fit(y)
-        else:
-            binarizer = self._label_binarizer
-            check_target_kind(binarizer, y, "y")
-            labels = unique_labels(y)
-            if self.warm_start and not incremental:
-                if set(labels) != set(self.classes_):
-                    # scikit-learn's message, which code written for it may match
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes "
-                        "as in the previous call to fit. Previously got "
-                        f"{self.classes_}, `y` has {labels}"
-                    )
-            elif classes is not None and not np.array_equal(
-                check_classes(classes), self.classes_
-            ):
-                raise ValueError(
-                    f"classes={list(classes)} differs from classes_="
-                    f"{self.classes_.tolist()} of the earlier calls."
-                )
-            check_known_labels(labels, self.classes_)
-        return binarizer, y
-
-    def _sample_weights(
-        self, X, y, labels, sample_weight, binarizer, first, incremental
-    ):
-        """The training weights (class weights included) and the total weight per
-        class seen so far; ``labels`` are the class indices of
-        :func:`skann._mlp_targets.target_matrix`."""
-        raw = None
-        if sample_weight is not None:
-            raw = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        counts = None
-        if labels is not None:
-            # Total sample weight per class, so that "balanced" treats a weight k
-            # as k copies of a sample.
-            counts = np.bincount(labels, weights=raw, minlength=len(binarizer.classes_))
-            if incremental and not first:
-                counts = counts + self._class_counts
-        if self.class_weight is None:
-            check_weight_total(raw, X.dtype)
-            return raw, counts
-        if y.ndim == 2:
-            raise ValueError("class_weight is not supported for multilabel targets.")
-        check_class_weight(self.class_weight, binarizer.classes_)
-        per_sample = class_weight_per_sample(
-            self.class_weight, binarizer.classes_, y, counts
-        )
-        sw = per_sample.astype(X.dtype)
-        if raw is not None:
-            with np.errstate(over="ignore"):
-                sw *= raw
-        check_weight_total(sw, X.dtype)
-        if not sw.any():
-            raise ValueError("class_weight gives every sample a zero weight.")
-        return sw, counts
-
-    def _validation_data(self, validation, binarizer, dtype, class_counts):
-        X_val, y_val, sw_val = validation if validation else (None, None, None)
-        if X_val is None and y_val is None:
-            if sw_val is not None:
-                raise ValueError("sample_weight_val is given without X_val, y_val.")
-            return None
-        if X_val is None or y_val is None:
-            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
-            raise ValueError(f"{given} is given but {missing} is not.")
-        if not self.early_stopping:
-            raise ValueError(
-                "X_val and y_val are given but early_stopping=False; set "
-                "early_stopping=True to use them."
-            )
-        X_val = validate_data(
-            self, X_val, accept_sparse="csr", dtype=dtype, reset=False
-        )
-        y_val = np.asarray(y_val)
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = y_val.ravel()
-        check_consistent_length(X_val, y_val)
-        check_target_kind(binarizer, y_val, "y_val")
-        if y_val.ndim == 1:
-            try:
-                check_classification_targets(y_val)
-            except ValueError as error:
-                raise ValueError(f"y_val: {error}") from error
-            check_known_labels(y_val, binarizer.classes_, name="y_val")
-        Y_val, _ = target_matrix(binarizer, y_val, dtype)
-        if sw_val is not None or self.class_weight is not None:
-            sw_val = _check_sample_weight(
-                sw_val, X_val, dtype=dtype, ensure_non_negative=True
-            )
-        if self.class_weight is not None and y_val.ndim == 1:
-            # Score the validation set with the weights training minimises.
-            sw_val *= class_weight_per_sample(
-                self.class_weight, binarizer.classes_, y_val, class_counts
-            ).astype(dtype)
-        return X_val, Y_val, sw_val
-
     # ------------------------------------------------------------------ training
     def _fit(self, X, y, classes, sample_weight, incremental, validation, start):
         given = X, y, sample_weight
-        hidden = self._hidden_units()
-        rates = self._dropout_rates(len(hidden))
+        hidden = hidden_units(self)
+        rates = dropout_rates(self, len(hidden))
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         X, y = validate_data(
             self,
@@ -721,22 +585,22 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             multi_output=True,
             reset=first,
         )
-        binarizer, y = self._targets(y, classes, first, incremental)
+        binarizer, y = fit_targets(self, y, classes, first, incremental)
         Y, labels = target_matrix(binarizer, y, X.dtype)
-        sw, counts = self._sample_weights(
-            X, y, labels, sample_weight, binarizer, first, incremental
+        sw, counts = training_weights(
+            self, X, y, labels, sample_weight, binarizer, first, incremental
         )
-        val = self._validation_data(validation, binarizer, X.dtype, counts)
+        val = validation_set(self, validation, binarizer, X.dtype, counts)
         layout = ParameterLayout([X.shape[1], *hidden, Y.shape[1]])
         rng = check_random_state(self.random_state)
         coefs_init, intercepts_init = start if start else (None, None)
         if coefs_init is not None or intercepts_init is not None:
-            theta = self._given_parameters(layout, X.dtype, coefs_init, intercepts_init)
+            theta = given_parameters(layout, X.dtype, coefs_init, intercepts_init)
             first = True
         elif first:
-            theta = self._initial_parameters(layout, X.dtype, rng)
+            theta = initial_parameters(self, layout, X.dtype, rng)
         else:
-            theta = self._current_parameters(layout, X.dtype)
+            theta = current_parameters(self, layout, X.dtype)
         out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
         run = Run(
             self, layout, theta, X.dtype, out_activation, rates, first, incremental
@@ -753,50 +617,6 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         self._class_counts = counts
         run.close_task()
         return self
-
-    def _initial_parameters(self, layout, dtype, rng):
-        coefs, intercepts = [], []
-        for fan_in, fan_out in layout.shapes:
-            if self.init == "he":
-                W, b = he_uniform(fan_in, fan_out, rng, dtype)
-            else:
-                name = self.activation if isinstance(self.activation, str) else ""
-                W, b = glorot_uniform(fan_in, fan_out, name, rng, dtype)
-            coefs.append(W)
-            intercepts.append(b)
-        return layout.pack(coefs, intercepts, dtype)
-
-    def _given_parameters(self, layout, dtype, coefs_init, intercepts_init):
-        if coefs_init is None:
-            raise ValueError("intercepts_init is given without coefs_init.")
-        coefs = [np.asarray(W, dtype=dtype) for W in coefs_init]
-        if intercepts_init is None:
-            intercepts = [np.zeros(fan_out, dtype) for _, fan_out in layout.shapes]
-        else:
-            intercepts = [np.asarray(b, dtype=dtype) for b in intercepts_init]
-        shapes = [W.shape for W in coefs]
-        bias_shapes = [b.shape for b in intercepts]
-        if shapes != layout.shapes or bias_shapes != [
-            (fan_out,) for _, fan_out in layout.shapes
-        ]:
-            raise ValueError(
-                f"coefs_init/intercepts_init have shapes {shapes}/{bias_shapes}; the "
-                f"network needs {layout.shapes} and "
-                f"{[(fan_out,) for _, fan_out in layout.shapes]}."
-            )
-        if not all(np.isfinite(a).all() for a in coefs + intercepts):
-            raise ValueError("coefs_init/intercepts_init contain NaN or infinity.")
-        return layout.pack(coefs, intercepts, dtype)
-
-    def _current_parameters(self, layout, dtype):
-        shapes = [W.shape for W in self.coefs_]
-        if shapes != layout.shapes:
-            raise ValueError(
-                f"The network has layers of shapes {shapes} but hidden_layer_sizes "
-                f"and the data ask for {layout.shapes}; set warm_start=False or "
-                "keep hidden_layer_sizes as it was."
-            )
-        return layout.pack(self.coefs_, self.intercepts_, dtype)
 
     # ------------------------------------------------------------------ prediction
     def _forward(self, X, output="activation"):
