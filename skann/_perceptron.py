@@ -6,7 +6,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     check_consistent_length,
     check_is_fitted,
@@ -18,13 +17,19 @@ from skann._compat import (
     Interval,
     SparseCoefMixin,
     StrOptions,
-    _check_sample_weight,
     _fit_context,
 )
 from skann._docs import API_PAGE
 from skann._engine import chunked_rows, unchanged_on_error
 from skann._math.convergence import kesler_novikoff_bound, novikoff_bound
 from skann._math.linear import net_input
+from skann._perceptron_targets import (
+    check_targets,
+    encode_targets,
+    n_neurons,
+    partial_fit_classes,
+    training_weights,
+)
 from skann._perceptron_training import (
     initial_weights,
     intercept_decay,
@@ -36,12 +41,7 @@ from skann._perceptron_training import (
 )
 from skann._persistence import check_saved_version, stamp_version
 from skann._validation import (
-    check_class_weight,
-    check_classes,
     check_known_labels,
-    check_weight_total,
-    class_weight_per_sample,
-    ravel_column_vector,
     target_array,
 )
 
@@ -286,59 +286,6 @@ class PerceptronClassifier(
     def __setstate__(self, state):
         super().__setstate__(check_saved_version(type(self).__name__, state))
 
-    # ------------------------------------------------------------------ validation
-    def _validate_targets(self, y):
-        """Return ``y`` as 1-D labels or a 2-D indicator, and its target type."""
-        y = ravel_column_vector(y)
-        check_classification_targets(y)
-        kind = type_of_target(y)
-        if kind not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(
-                f"PerceptronClassifier supports binary, multiclass and multilabel "
-                f"indicator targets, got {kind!r} targets."
-            )
-        if kind == "multilabel-indicator":
-            if self.multi_class == "multinomial":
-                raise ValueError(
-                    "multi_class='multinomial' needs one class per sample; "
-                    "multilabel targets need multi_class='ovr'."
-                )
-            if self.class_weight is not None:
-                raise ValueError(
-                    "class_weight is not supported for multilabel targets."
-                )
-        return y, kind
-
-    def _encode(self, y, classes):
-        """Targets in the form the rule uses: ±1 per neuron, or class codes."""
-        if y.ndim == 2:
-            return np.where(np.asarray(y) > 0, np.int8(1), np.int8(-1))
-        codes = np.searchsorted(classes, y)
-        if len(classes) == 2:
-            return np.where(codes == 1, np.int8(1), np.int8(-1))[:, None]
-        if self.multi_class == "multinomial":
-            return codes
-        same = codes[:, None] == np.arange(len(classes))
-        return np.where(same, np.int8(1), np.int8(-1))
-
-    def _sample_weights(self, X, y, sample_weight, classes, class_counts):
-        """``sample_weight`` times the class weights, as an array of X's dtype."""
-        sw = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        if self.class_weight is not None and y.ndim == 1:
-            check_class_weight(self.class_weight, classes)
-            per_sample = class_weight_per_sample(
-                self.class_weight, classes, y, class_counts
-            )
-            with np.errstate(over="ignore"):
-                sw = sw * per_sample.astype(X.dtype)
-        check_weight_total(sw, X.dtype)
-        return sw
-
-    def _n_neurons(self, kind, classes):
-        return len(classes) if kind == "multilabel-indicator" or len(classes) > 2 else 1
-
     # ------------------------------------------------------------------ training
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
@@ -378,7 +325,7 @@ class PerceptronClassifier(
             multi_output=True,
             reset=True,
         )
-        y, kind = self._validate_targets(y)
+        y, kind = check_targets(self, y)
         classes = (
             np.arange(y.shape[1]) if kind == "multilabel-indicator" else np.unique(y)
         )
@@ -388,13 +335,13 @@ class PerceptronClassifier(
                 f"of at least 2 classes, got the class {classes[0]} only."
             )
         counts = None if y.ndim == 2 else np.bincount(np.searchsorted(classes, y))
-        sw = self._sample_weights(X, y, sample_weight, classes, counts)
+        sw = training_weights(self, X, y, sample_weight, classes, counts)
         if y.ndim == 1 and len(np.unique(y[sw > 0])) < 2:
             raise ValueError(
                 "The samples with a positive weight hold only one class; "
                 "PerceptronClassifier needs samples of at least 2 classes."
             )
-        n_neurons = self._n_neurons(kind, classes)
+        neurons = n_neurons(self, kind, classes)
         if warm:
             if not np.array_equal(classes, self.classes_):
                 raise ValueError(
@@ -414,7 +361,7 @@ class PerceptronClassifier(
                 saved.intercept if intercept_init is None else intercept_init
             )
         coef, intercept = initial_weights(
-            n_neurons, X.shape[1], X.dtype, coef_init, intercept_init
+            neurons, X.shape[1], X.dtype, coef_init, intercept_init
         )
         state = new_state(self, coef, intercept)
         if warm:
@@ -426,7 +373,7 @@ class PerceptronClassifier(
             state.n_updates = saved.n_updates
         t_start = self.t_ if warm else 1
         rng = check_random_state(self.random_state)
-        T = self._encode(y, classes)
+        T = encode_targets(self, y, classes)
         run = train(
             self,
             rule_input(X),
@@ -482,7 +429,7 @@ class PerceptronClassifier(
             multi_output=True,
             reset=first,
         )
-        y, kind = self._validate_targets(y)
+        y, kind = check_targets(self, y)
         if not first and (kind == "multilabel-indicator") != self._multilabel:
             raise ValueError(
                 "partial_fit got "
@@ -491,17 +438,17 @@ class PerceptronClassifier(
                 + ("multilabel indicator" if self._multilabel else "class label")
                 + " targets; the kind of target cannot change."
             )
-        classes = self._partial_fit_classes(y, kind, classes, first)
+        classes = partial_fit_classes(self, y, kind, classes, first)
         if y.ndim == 1:
             check_known_labels(y, classes)
             counts = np.bincount(np.searchsorted(classes, y), minlength=len(classes))
             counts = counts + (0 if first else self._class_counts)
         else:
             counts = None
-        sw = self._sample_weights(X, y, sample_weight, classes, counts)
+        sw = training_weights(self, X, y, sample_weight, classes, counts)
         if first:
             coef, intercept = initial_weights(
-                self._n_neurons(kind, classes), X.shape[1], X.dtype, None, None
+                n_neurons(self, kind, classes), X.shape[1], X.dtype, None, None
             )
             state = new_state(self, coef, intercept)
             t_start = 1
@@ -510,7 +457,7 @@ class PerceptronClassifier(
             t_start = self.t_
         rng = check_random_state(self.random_state)
         history_before = None if first else (self.mistakes_per_epoch_, self.loss_curve_)
-        T = self._encode(y, classes)
+        T = encode_targets(self, y, classes)
         run = train(
             self,
             rule_input(X),
@@ -529,36 +476,6 @@ class PerceptronClassifier(
         self._class_counts = counts
         self._commit(run, state, kind, t_start, history_before)
         return self
-
-    def _partial_fit_classes(self, y, kind, classes, first):
-        """The classes of a ``partial_fit`` call, checked against earlier calls."""
-        if kind == "multilabel-indicator":
-            inferred = np.arange(y.shape[1])
-            classes = inferred if classes is None else np.asarray(classes)
-            if not np.array_equal(classes, inferred):
-                raise ValueError(
-                    f"classes={classes.tolist()} does not match the {y.shape[1]} "
-                    "columns of the multilabel indicator y."
-                )
-        elif classes is None:
-            if first:
-                raise ValueError(
-                    "classes must be passed on the first call to partial_fit."
-                )
-            classes = self.classes_
-        else:
-            classes = check_classes(classes)
-        if not first and not np.array_equal(classes, self.classes_):
-            raise ValueError(
-                f"`classes={classes.tolist()}` is not the same as on the first call "
-                f"to partial_fit, classes_={self.classes_.tolist()}."
-            )
-        if len(classes) < 2:
-            raise ValueError(
-                "classes must hold at least 2 classes; PerceptronClassifier needs "
-                f"samples of at least 2 classes, got {classes.tolist()}."
-            )
-        return classes
 
     def _commit(self, run, state, kind, t_start, history_before=None):
         """Publish a finished run as fitted attributes (nothing is set before this)."""
@@ -662,7 +579,7 @@ class PerceptronClassifier(
         X = validate_data(
             self, X, accept_sparse="csr", dtype=(np.float64, np.float32), reset=False
         )
-        y, kind = self._validate_targets(target_array(y))
+        y, kind = check_targets(self, target_array(y))
         check_consistent_length(X, y)
         if (kind == "multilabel-indicator") != self._multilabel:
             raise ValueError(
@@ -680,7 +597,7 @@ class PerceptronClassifier(
         intercept = (
             self.intercept_ if self.fit_intercept else np.zeros_like(self.intercept_)
         )
-        T = self._encode(y, self.classes_)
+        T = encode_targets(self, y, self.classes_)
         n_updates = self._state["n_updates"].copy()
         if T.ndim == 1:
             radius, margin, bound = kesler_novikoff_bound(X, T, coef, intercept)
