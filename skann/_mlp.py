@@ -535,7 +535,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
+        # A softmax output that underflowed to 0 has the log-probability -inf.
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
 
     def predict(self, X):
         """Predicted class of each sample (label set, for multilabel targets).

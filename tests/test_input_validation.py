@@ -721,3 +721,22 @@ def test_diagnostics_check_labels_and_lengths(data):
         clf.novikoff_diagnostics(X, np.array(["a"] * len(y)))
     with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         clf.novikoff_diagnostics(X, y[:5])
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_diagnostics_bound_beyond_float_range_is_inf_without_warning(multi_class):
+    # Found by tests/test_fuzz.py: intercept_decay=1e-300 leaves biases of 1e-300,
+    # so the margin is about 1e-301 and (R / margin)^2 overflowed with a
+    # RuntimeWarning. The bound is beyond the float range: inf, quietly.
+    X = np.array([[0.0], [-5.0], [5.0], [0.0]])
+    y = np.array([0, 1, 2, 0])
+    clf = PerceptronClassifier(
+        max_iter=5, intercept_decay=1e-300, multi_class=multi_class
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        diagnostics = clf.novikoff_diagnostics(X, y)
+    separated = diagnostics.separated
+    assert separated.any()
+    assert (diagnostics.margin[separated] < 1e-290).all()
+    assert np.isinf(diagnostics.bound).all()

@@ -328,3 +328,18 @@ def test_check_gradient_checks_its_inputs():
     for step in (0, -1e-4, float("nan")):
         with pytest.raises(ValueError, match="step must be > 0"):
             check_gradient(clf, X, y, step=step)
+
+
+def test_log_proba_of_an_underflowed_softmax_is_minus_inf_without_warning():
+    # Found by tests/test_fuzz.py: a sample of 3.4e38 drives the softmax of the
+    # other classes to exactly 0, and np.log(0) warned "divide by zero".
+    X = np.array([[3.4e38], [0.4], [0.97], [2.24], [1.87], [-0.98]])
+    y = np.array([-3, 7, -3, 7, 7, 11])
+    clf = BackpropMLPClassifier((3,), max_iter=3, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = clf.predict_log_proba(X)
+    proba = clf.predict_proba(X)
+    assert (proba[0] == 0).any()
+    np.testing.assert_array_equal(np.isneginf(log_proba), proba == 0)
+    np.testing.assert_allclose(np.exp(log_proba), proba)
