@@ -191,8 +191,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         ``MLPClassifier`` draws it (``train_test_split`` with the estimator's
         random generator, stratified for binary targets). Ignored by
         ``partial_fit``.
-    validation_fraction : float, default=0.1
-        Share held out for early stopping.
+    validation_fraction : float in [0, 1), default=0.1
+        Share held out for early stopping; 0 (scikit-learn's lower bound) only
+        without early stopping or with ``X_val, y_val``.
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of Adam's moment estimates.
     epsilon : float, default=1e-8
@@ -315,7 +316,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],

@@ -343,3 +343,21 @@ def test_log_proba_of_an_underflowed_softmax_is_minus_inf_without_warning():
     assert (proba[0] == 0).any()
     np.testing.assert_array_equal(np.isneginf(log_proba), proba == 0)
     np.testing.assert_allclose(np.exp(log_proba), proba)
+
+
+def test_validation_fraction_zero_as_in_sklearn(data):
+    # Found by tests/test_fuzz.py: MLPClassifier accepts validation_fraction=0
+    # (its range is [0, 1)); skann refused it. It is accepted where nothing is held
+    # out, and refused, naming it, where early stopping would hold out rows.
+    X, y = data
+    params = dict(FAST, solver="sgd")
+    zero = BackpropMLPClassifier(validation_fraction=0.0, **params).fit(X, y)
+    default = BackpropMLPClassifier(**params).fit(X, y)
+    for W, reference in zip(zero.coefs_, default.coefs_, strict=True):
+        np.testing.assert_array_equal(W, reference)
+    clf = BackpropMLPClassifier(validation_fraction=0.0, early_stopping=True, **params)
+    with pytest.raises(ValueError, match=r"validation_fraction=0.0 .* must be > 0"):
+        clf.fit(X, y)
+    assert [name for name in vars(clf) if name.endswith("_")] == []
+    clf.fit(X[:40], y[:40], X_val=X[40:], y_val=y[40:])
+    assert len(clf.validation_scores_) == clf.n_iter_
