@@ -38,6 +38,7 @@ from skann._validation import (
     check_class_weight,
     check_classes,
     check_known_labels,
+    check_label_types,
     class_weight_per_sample,
 )
 
@@ -633,6 +634,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _targets(self, y, classes, first, incremental):
         """Validate labels; return the binarizer to use and ``y``."""
+        check_label_types(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -725,6 +727,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         check_consistent_length(X_val, y_val)
         _check_target_kind(binarizer, y_val, "y_val")
         if y_val.ndim == 1:
+            check_label_types(y_val, name="y_val")
             try:
                 check_classification_targets(y_val)
             except ValueError as error:

@@ -36,6 +36,7 @@ from skann._validation import (
     check_class_weight,
     check_classes,
     check_known_labels,
+    check_label_types,
     class_weight_per_sample,
 )
 
@@ -265,6 +266,7 @@ class PerceptronClassifier(ClassifierMixin, SparseCoefMixin, BaseEstimator):
     # ------------------------------------------------------------------ validation
     def _validate_targets(self, y):
         """Return ``y`` as 1-D labels or a 2-D indicator, and its target type."""
+        check_label_types(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         check_classification_targets(y)

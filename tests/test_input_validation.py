@@ -731,7 +731,7 @@ def test_diagnostics_bound_beyond_float_range_is_inf_without_warning(multi_class
     X = np.array([[0.0], [-5.0], [5.0], [0.0]])
     y = np.array([0, 1, 2, 0])
     clf = PerceptronClassifier(
-        max_iter=5, intercept_decay=1e-300, multi_class=multi_class
+        max_iter=5, tol=None, intercept_decay=1e-300, multi_class=multi_class
     ).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -740,3 +740,25 @@ def test_diagnostics_bound_beyond_float_range_is_inf_without_warning(multi_class
     assert separated.any()
     assert (diagnostics.margin[separated] < 1e-290).all()
     assert np.isinf(diagnostics.bound).all()
+
+
+@pytest.mark.parametrize(
+    ("labels", "types"),
+    [(["a", 1], r"\['int', 'str'\]"), (["a", None], r"\['NoneType', 'str'\]")],
+)
+def test_labels_of_mixed_types_are_named(data, labels, types):
+    # Found by tests/test_fuzz.py: NumPy's sort failed inside scikit-learn's target
+    # check with "'<' not supported between instances of 'int' and 'str'", naming
+    # neither y nor what to do.
+    X, _ = data
+    y = np.array(labels * (len(X) // 2), dtype=object)
+    match = f"y holds labels of the types {types}, which cannot be sorted"
+    with pytest.raises(TypeError, match=match):
+        PerceptronClassifier(**FAST).fit(X, y)
+    good = np.array(["a", "b"] * (len(X) // 2))
+    classes = np.array(["a", "b", labels[1]], dtype=object)
+    with pytest.raises(TypeError, match=match.replace("y holds", "classes holds")):
+        PerceptronClassifier().partial_fit(X, good, classes=classes)
+    clf = PerceptronClassifier(**FAST).fit(X, good)
+    with pytest.raises(TypeError, match=match):
+        clf.novikoff_diagnostics(X, y)

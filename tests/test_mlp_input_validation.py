@@ -361,3 +361,16 @@ def test_validation_fraction_zero_as_in_sklearn(data):
     assert [name for name in vars(clf) if name.endswith("_")] == []
     clf.fit(X[:40], y[:40], X_val=X[40:], y_val=y[40:])
     assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_labels_of_mixed_types_are_named(data):
+    # Found by tests/test_fuzz.py: "'<' not supported between instances of 'int'
+    # and 'str'" from NumPy's sort, naming neither y nor what to do.
+    X, _ = data
+    mixed = np.array(["a", 1] * 30, dtype=object)
+    match = r"holds labels of the types \['int', 'str'\], which cannot be sorted"
+    with pytest.raises(TypeError, match="y " + match):
+        BackpropMLPClassifier(**FAST).fit(X, mixed)
+    clf = BackpropMLPClassifier(early_stopping=True, **FAST)
+    with pytest.raises(TypeError, match="y_val " + match):
+        clf.fit(X[:40], np.array(["a", "b"] * 20), X_val=X[40:], y_val=mixed[40:])
