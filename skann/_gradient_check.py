@@ -1,7 +1,7 @@
 """A gradient check for BackpropMLPClassifier: backpropagation against central
 differences, for any configuration, user activations included."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
@@ -38,8 +38,8 @@ def check_gradient(
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights.
     step : float, default=1e-4
-        ``h``.
-    max_params : int, default=None
+        ``h``, > 0.
+    max_params : int >= 1, default=None
         Check only this many parameters, drawn at random; all when None.
     random_state : int or RandomState, default=0
         Draws the initial weights, the dropout mask and the checked parameters.
@@ -67,8 +67,24 @@ def check_gradient(
             "check_gradient checks a BackpropMLPClassifier's backpropagation; got "
             f"{type(estimator).__name__}, which has no gradient to check."
         )
-    if not (isinstance(step, Real) and np.isfinite(step) and step > 0):
+    if isinstance(step, bool) or not isinstance(step, Real):
+        raise TypeError(
+            f"step={step!r} of type {type(step).__name__}; the finite-difference "
+            "step must be a real number > 0."
+        )
+    if not (np.isfinite(step) and step > 0):
         raise ValueError(f"step={step!r}; the finite-difference step must be > 0.")
+    if max_params is not None:
+        if isinstance(max_params, bool) or not isinstance(max_params, Integral):
+            raise TypeError(
+                f"max_params={max_params!r} of type {type(max_params).__name__}; "
+                "max_params must be None or an integer >= 1."
+            )
+        if max_params < 1:
+            raise ValueError(
+                f"max_params={max_params!r}; max_params must be None or an integer "
+                ">= 1 (the number of parameters to check)."
+            )
     rng = check_random_state(random_state)
     X = check_array(X, dtype=np.float64)
     y = np.asarray(y)

@@ -328,6 +328,19 @@ def test_check_gradient_checks_its_inputs():
     for step in (0, -1e-4, float("nan")):
         with pytest.raises(ValueError, match="step must be > 0"):
             check_gradient(clf, X, y, step=step)
+    # Found by tests/test_fuzz.py: these gave NumPy's errors ("zero-size array to
+    # reduction operation", "Negative dimensions are not allowed", "expected a
+    # sequence of integers") or, for step=True, a check with a step of 1.
+    for step in ("a", None, True):
+        with pytest.raises(TypeError, match="step must be a real number > 0"):
+            check_gradient(clf, X, y, step=step)
+    for max_params in (0, -1):
+        with pytest.raises(ValueError, match="max_params must be None or an integer"):
+            check_gradient(clf, X, y, max_params=max_params)
+    for max_params in (2.5, "3", True):
+        with pytest.raises(TypeError, match="max_params must be None or an integer"):
+            check_gradient(clf, X, y, max_params=max_params)
+    assert check_gradient(clf, X, y, max_params=np.int64(3)) < 1e-6
 
 
 def test_log_proba_of_an_underflowed_softmax_is_minus_inf_without_warning():
