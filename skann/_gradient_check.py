@@ -8,6 +8,7 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from skann._compat import _check_sample_weight
 from skann._math.backprop import ParameterLayout, loss_and_gradient
 from skann._math.dropout import dropout_masks
 from skann._mlp import BackpropMLPClassifier
@@ -36,7 +37,7 @@ def check_gradient(
     y : array-like of shape (n_samples,) or (n_samples, n_labels)
         Their labels.
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights, non-negative and not all zero (as ``fit`` takes them).
     step : float, default=1e-4
         ``h``, > 0.
     max_params : int >= 1, default=None
@@ -102,7 +103,11 @@ def check_gradient(
         theta = layout.pack(estimator.coefs_, estimator.intercepts_, np.float64)
     else:
         theta = estimator._initial_parameters(layout, np.float64, rng)
-    sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+    sw = None
+    if sample_weight is not None:
+        sw = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
     rates = estimator._dropout_rates(len(hidden))
     masks = None
     if any(rates):

@@ -341,6 +341,17 @@ def test_check_gradient_checks_its_inputs():
         with pytest.raises(TypeError, match="max_params must be None or an integer"):
             check_gradient(clf, X, y, max_params=max_params)
     assert check_gradient(clf, X, y, max_params=np.int64(3)) < 1e-6
+    # Found by tests/test_fuzz.py: weights that are all zero made the loss 0 / 0,
+    # a storm of 205 RuntimeWarnings and a NaN result.
+    for sample_weight, match in [
+        (np.zeros(len(y)), "at least one non-zero"),
+        (-np.ones(len(y)), "Negative values"),
+        (np.ones((len(y), 2)), "1D array"),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match=match):
+                check_gradient(clf, X, y, sample_weight)
 
 
 def test_log_proba_of_an_underflowed_softmax_is_minus_inf_without_warning():
