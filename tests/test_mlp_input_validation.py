@@ -398,3 +398,47 @@ def test_labels_of_mixed_types_are_named(data):
     clf = BackpropMLPClassifier(early_stopping=True, **FAST)
     with pytest.raises(TypeError, match="y_val " + match):
         clf.fit(X[:40], np.array(["a", "b"] * 20), X_val=X[40:], y_val=mixed[40:])
+
+
+def _nan_beyond(Z):
+    return np.where(np.abs(Z) > 2.5, np.nan, Z)
+
+
+def _ones(Z):
+    return np.ones_like(Z)
+
+
+def test_user_activation_giving_nan_beyond_the_probe_is_named():
+    # Found by tests/test_fuzz.py: make_activation's probe sees net inputs in
+    # [-2, 2] only; a function that returns NaN beyond them trained a model whose
+    # predict_proba was NaN. The function is named wherever it gives NaN or inf for
+    # a finite net input, in training and in prediction.
+    from skann import make_activation
+
+    activation = make_activation(_nan_beyond, _ones)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = BackpropMLPClassifier(
+        (3,), activation=activation, max_iter=50, random_state=0
+    ).fit(X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
+    match = "make_activation's function _nan_beyond returned NaN or inf for finite"
+    for method in (clf.predict, clf.predict_proba, clf.hidden_activations):
+        with pytest.raises(ValueError, match=match):
+            method(100 * X)
+    # The fuzzer's case: one step of 10 takes the training sample's net inputs
+    # past 2.5, and predict_proba gave NaN on the training data.
+    X_one, y_one = np.array([[1.76405235]]), np.array([-3])
+    stepped = BackpropMLPClassifier(
+        (3,), activation=activation, max_iter=1, learning_rate_init=10.0, random_state=0
+    ).fit(X_one, y_one)
+    with pytest.raises(ValueError, match=match):
+        stepped.predict_proba(X_one)
+    # In training, the first NaN stops the fit and leaves no model behind.
+    diverging = BackpropMLPClassifier(
+        (3,), activation=activation, max_iter=3, learning_rate_init=10.0, random_state=0
+    )
+    with pytest.raises(ValueError, match=match):
+        diverging.fit(X_one, y_one)
+    assert [name for name in vars(diverging) if name.endswith("_")] == []
