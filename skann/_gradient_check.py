@@ -6,12 +6,14 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 
 from skann._compat import _check_sample_weight
 from skann._math.backprop import ParameterLayout, loss_and_gradient
 from skann._math.dropout import dropout_masks
 from skann._mlp import BackpropMLPClassifier
+from skann._validation import check_label_types
 
 
 def check_gradient(
@@ -88,8 +90,10 @@ def check_gradient(
             )
     rng = check_random_state(random_state)
     X = check_array(X, dtype=np.float64)
-    y = np.asarray(y)
+    y = check_array(y, ensure_2d=False, dtype=None, input_name="y")
     check_consistent_length(X, y, sample_weight)
+    check_label_types(y)
+    check_classification_targets(y)
     binarizer = LabelBinarizer().fit(y)
     Y = binarizer.transform(y).astype(np.float64)
     out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"

@@ -352,6 +352,19 @@ def test_check_gradient_checks_its_inputs():
             warnings.simplefilter("error")
             with pytest.raises(ValueError, match=match):
                 check_gradient(clf, X, y, sample_weight)
+    # Found by tests/test_fuzz.py: labels with NaN went to LabelBinarizer, which
+    # warned "invalid value encountered in cast"; y is checked as fit checks it.
+    labels = y.astype(float)
+    labels[0] = np.nan
+    for bad_y, error, match in [
+        (labels, ValueError, "Input y contains NaN"),
+        (y + 0.5, ValueError, "Unknown label type"),
+        (np.array(["a", 1] * 10, dtype=object), TypeError, "y holds labels of"),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(error, match=match):
+                check_gradient(clf, X, bad_y)
 
 
 def test_log_proba_of_an_underflowed_softmax_is_minus_inf_without_warning():
