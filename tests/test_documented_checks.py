@@ -164,13 +164,16 @@ VIOLATIONS = {
     ("``y``", "inconsistent numbers of samples"): each(lambda e: new(e).fit(X, y[:5]))
     + each(lambda e: fitted(e).score(X, y[:5])),
     ("``y``", "Unknown label type"): each(lambda e: new(e).fit(X, y + 0.5))
-    + each(lambda e: new(e).partial_fit(X, y + 0.5, classes=[0.5, 1.5, 2.5])),
+    + each(lambda e: new(e).partial_fit(X, y + 0.5, classes=[0.5, 1.5, 2.5]))
+    + [lambda: check_gradient(M((3,)), X, y + 0.5)],
     ("``y``", "Input y contains NaN"): each(
         lambda e: new(e).fit(X, np.where(y == 1, np.nan, y))
-    ),
+    )
+    + [lambda: check_gradient(M((3,)), X, np.where(y == 1, np.nan, y))],
     ("``y``", "y holds labels of the types"): each(
         lambda e: new(e).fit(X, np.array(["a", 1] * 30, dtype=object))
-    ),
+    )
+    + [lambda: check_gradient(M((3,)), X, np.array(["a", 1] * 30, dtype=object))],
     ("``y``", "A column-vector y was passed"): each(
         lambda e: new(e).fit(X, y.reshape(-1, 1))
     ),
