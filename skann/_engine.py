@@ -112,8 +112,16 @@ def mlp_holdout_split(n_samples, Y, validation_fraction, rng):
     Raises
     ------
     ValueError
-        When no split holds out two rows and keeps one for training.
+        When ``validation_fraction`` is 0, or no split holds out two rows and
+        keeps one for training.
     """
+    if validation_fraction <= 0:
+        # Holding out rows anyway would contradict the 0 asked for.
+        raise ValueError(
+            f"early_stopping=True holds out validation_fraction={validation_fraction}"
+            " of the samples, which must be > 0; give a validation_fraction in "
+            "(0, 1), or X_val and y_val."
+        )
     stratify = Y.astype(bool) if Y.shape[1] == 1 else None
     rows = np.arange(n_samples)
     try:

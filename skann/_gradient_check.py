@@ -1,18 +1,20 @@
 """A gradient check for BackpropMLPClassifier: backpropagation against central
 differences, for any configuration, user activations included."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_consistent_length
 
+from skann._compat import _check_sample_weight
 from skann._math.backprop import ParameterLayout, loss_and_gradient
 from skann._math.dropout import dropout_masks
 from skann._mlp import BackpropMLPClassifier
 from skann._mlp_parameters import dropout_rates, hidden_units, initial_parameters
-from skann._validation import target_array
+from skann._validation import check_label_types, target_array
 
 
 def check_gradient(
@@ -38,10 +40,10 @@ def check_gradient(
     y : array-like of shape (n_samples,) or (n_samples, n_labels)
         Their labels.
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
+        Sample weights, non-negative and not all zero (as ``fit`` takes them).
     step : float, default=1e-4
-        ``h``.
-    max_params : int, default=None
+        ``h``, > 0.
+    max_params : int >= 1, default=None
         Check only this many parameters, drawn at random; all when None.
     random_state : int or RandomState, default=0
         Draws the initial weights, the dropout mask and the checked parameters.
@@ -69,12 +71,30 @@ def check_gradient(
             "check_gradient checks a BackpropMLPClassifier's backpropagation; got "
             f"{type(estimator).__name__}, which has no gradient to check."
         )
-    if not (isinstance(step, Real) and np.isfinite(step) and step > 0):
+    if isinstance(step, bool) or not isinstance(step, Real):
+        raise TypeError(
+            f"step={step!r} of type {type(step).__name__}; the finite-difference "
+            "step must be a real number > 0."
+        )
+    if not (np.isfinite(step) and step > 0):
         raise ValueError(f"step={step!r}; the finite-difference step must be > 0.")
+    if max_params is not None:
+        if isinstance(max_params, bool) or not isinstance(max_params, Integral):
+            raise TypeError(
+                f"max_params={max_params!r} of type {type(max_params).__name__}; "
+                "max_params must be None or an integer >= 1."
+            )
+        if max_params < 1:
+            raise ValueError(
+                f"max_params={max_params!r}; max_params must be None or an integer "
+                ">= 1 (the number of parameters to check)."
+            )
     rng = check_random_state(random_state)
     X = check_array(X, dtype=np.float64)
-    y = target_array(y)
+    y = check_array(target_array(y), ensure_2d=False, dtype=None, input_name="y")
     check_consistent_length(X, y, sample_weight)
+    check_label_types(y)
+    check_classification_targets(y)
     binarizer = LabelBinarizer().fit(y)
     Y = binarizer.transform(y).astype(np.float64)
     out_activation = "softmax" if binarizer.y_type_ == "multiclass" else "logistic"
@@ -88,7 +108,11 @@ def check_gradient(
         theta = layout.pack(estimator.coefs_, estimator.intercepts_, np.float64)
     else:
         theta = initial_parameters(estimator, layout, np.float64, rng)
-    sw = None if sample_weight is None else np.asarray(sample_weight, np.float64)
+    sw = None
+    if sample_weight is not None:
+        sw = _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
     rates = dropout_rates(estimator, len(hidden))
     masks = None
     if any(rates):

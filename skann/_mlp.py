@@ -136,8 +136,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         ``MLPClassifier`` draws it (``train_test_split`` with the estimator's
         random generator, stratified for binary targets). Ignored by
         ``partial_fit``.
-    validation_fraction : float, default=0.1
-        Share held out for early stopping.
+    validation_fraction : float in [0, 1), default=0.1
+        Share held out for early stopping; 0 (scikit-learn's lower bound) only
+        without early stopping or with ``X_val, y_val``.
     beta_1, beta_2 : float, default=0.9, 0.999
         Decay rates of Adam's moment estimates.
     epsilon : float, default=1e-8
@@ -269,7 +270,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         "momentum": [Interval(Real, 0, 1, closed="both")],
         "nesterovs_momentum": ["boolean"],
         "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
@@ -500,7 +501,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
+        # A softmax output that underflowed to 0 has the log-probability -inf.
+        with np.errstate(divide="ignore"):
+            return np.log(proba, out=proba)
 
     def predict(self, X):
         """Predicted class of each sample (label set, for multilabel targets).

@@ -11,6 +11,7 @@ from skann._validation import (
     check_class_weight,
     check_classes,
     check_known_labels,
+    check_label_types,
     check_weight_total,
     class_weight_per_sample,
     ravel_column_vector,
@@ -90,6 +91,7 @@ def check_target_kind(binarizer, y, name):
 def fit_targets(est, y, classes, first, incremental):
     """Validate the labels of a ``fit`` or ``partial_fit`` call; return the
     binarizer to use and ``y``."""
+    check_label_types(y)
     y = ravel_column_vector(y)
     check_classification_targets(y)
     if first:
@@ -184,6 +186,7 @@ def validation_set(est, validation, binarizer, dtype, class_counts):
     check_consistent_length(X_val, y_val)
     check_target_kind(binarizer, y_val, "y_val")
     if y_val.ndim == 1:
+        check_label_types(y_val, name="y_val")
         try:
             check_classification_targets(y_val)
         except ValueError as error:

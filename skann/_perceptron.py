@@ -570,7 +570,8 @@ class PerceptronClassifier(
         -------
         diagnostics : Bunch
             ``radius`` (float), and arrays with one entry per neuron: ``margin``,
-            ``bound`` (inf where the data are not separated), ``n_updates`` and
+            ``bound`` (inf where the data are not separated, or where the bound
+            exceeds the float range), ``n_updates`` and
             ``separated``. For ``multi_class="multinomial"`` the entries describe the
             Kesler construction as a whole (one entry), with ``R`` scaled by
             ``sqrt(2)``.

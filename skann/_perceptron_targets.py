@@ -8,6 +8,7 @@ from skann._compat import _check_sample_weight
 from skann._validation import (
     check_class_weight,
     check_classes,
+    check_label_types,
     check_weight_total,
     class_weight_per_sample,
     ravel_column_vector,
@@ -16,6 +17,7 @@ from skann._validation import (
 
 def check_targets(est, y):
     """Return ``y`` as 1-D labels or a 2-D indicator, and its target type."""
+    check_label_types(y)
     y = ravel_column_vector(y)
     check_classification_targets(y)
     kind = type_of_target(y)

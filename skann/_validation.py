@@ -87,6 +87,46 @@ def check_class_weight(class_weight, classes):
             )
 
 
+def check_label_types(y, name="y"):
+    """Raise unless the labels of ``y`` can be sorted into ``classes_``.
+
+    Labels of several types (strings and numbers, or None among strings) cannot
+    be compared, and NumPy's sort then fails with a message that names no input.
+
+    Parameters
+    ----------
+    y : array-like
+        Labels.
+    name : str, default="y"
+        How the error names ``y``.
+
+    Raises
+    ------
+    TypeError
+        Naming ``name`` and the types of its labels.
+
+    Examples
+    --------
+    >>> check_label_types(np.array(["a", "b"], dtype=object))
+    >>> check_label_types(np.array(["a", 1], dtype=object))
+    Traceback (most recent call last):
+    ...
+    TypeError: y holds labels of the types ['int', 'str'], which cannot be sorted \
+into classes; give labels of one type (all strings or all numbers).
+    """
+    values = np.asarray(y)
+    if values.dtype.kind != "O":
+        return
+    try:
+        np.unique(values)
+    except TypeError:
+        types = sorted({type(value).__name__ for value in values.ravel().tolist()})
+        raise TypeError(
+            f"{name} holds labels of the types {types}, which cannot be sorted into "
+            "classes; give labels of one type (all strings or all numbers)."
+        ) from None
+
+
 def check_classes(classes):
     """The sorted classes given to ``partial_fit``: no NaN, no duplicates.
 
@@ -114,6 +154,7 @@ def check_classes(classes):
     ...
     ValueError: classes=[0, 1, 1] holds the label 1 more than once.
     """
+    check_label_types(classes, name="classes")
     values = np.asarray(classes)
     if values.ndim != 1:
         raise ValueError(f"classes must be 1-D, got shape {values.shape}.")

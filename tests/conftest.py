@@ -2,9 +2,32 @@
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 from sklearn.datasets import make_classification
 
 from skann._math.perceptron_rule import RuleSettings, RuleState, online_epoch
+
+# Hypothesis profiles. "ci" (the default) runs the same examples on every run
+# (derandomize) and few enough of them for the suite's time budget; "long", chosen
+# with --hypothesis-profile=long, searches further with a random seed. The deadline
+# is a hang guard per example: an example takes milliseconds, but the first use of
+# a numba kernel in a process loads or compiles it, which takes seconds.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    max_examples=200,
+    deadline=60_000,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile(
+    "long",
+    max_examples=3000,
+    deadline=60_000,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.load_profile("ci")
 
 
 def reference_perceptron(

@@ -744,3 +744,44 @@ def test_warm_start_on_fewer_features_names_warm_start(data):
         clf.fit(X[:, :3], y)
     np.testing.assert_array_equal(clf.coef_, coef)
     assert clf.n_features_in_ == N_FEATURES
+
+
+@pytest.mark.parametrize("multi_class", ["ovr", "multinomial"])
+def test_diagnostics_bound_beyond_float_range_is_inf_without_warning(multi_class):
+    # Found by tests/test_fuzz.py: intercept_decay=1e-300 leaves biases of 1e-300,
+    # so the margin is about 1e-301 and (R / margin)^2 overflowed with a
+    # RuntimeWarning. The bound is beyond the float range: inf, quietly.
+    X = np.array([[0.0], [-5.0], [5.0], [0.0]])
+    y = np.array([0, 1, 2, 0])
+    clf = PerceptronClassifier(
+        max_iter=5, tol=None, intercept_decay=1e-300, multi_class=multi_class
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        diagnostics = clf.novikoff_diagnostics(X, y)
+    separated = diagnostics.separated
+    assert separated.any()
+    assert (diagnostics.margin[separated] < 1e-290).all()
+    assert np.isinf(diagnostics.bound).all()
+
+
+@pytest.mark.parametrize(
+    ("labels", "types"),
+    [(["a", 1], r"\['int', 'str'\]"), (["a", None], r"\['NoneType', 'str'\]")],
+)
+def test_labels_of_mixed_types_are_named(data, labels, types):
+    # Found by tests/test_fuzz.py: NumPy's sort failed inside scikit-learn's target
+    # check with "'<' not supported between instances of 'int' and 'str'", naming
+    # neither y nor what to do.
+    X, _ = data
+    y = np.array(labels * (len(X) // 2), dtype=object)
+    match = f"y holds labels of the types {types}, which cannot be sorted"
+    with pytest.raises(TypeError, match=match):
+        PerceptronClassifier(**FAST).fit(X, y)
+    good = np.array(["a", "b"] * (len(X) // 2))
+    classes = np.array(["a", "b", labels[1]], dtype=object)
+    with pytest.raises(TypeError, match=match.replace("y holds", "classes holds")):
+        PerceptronClassifier().partial_fit(X, good, classes=classes)
+    clf = PerceptronClassifier(**FAST).fit(X, good)
+    with pytest.raises(TypeError, match=match):
+        clf.novikoff_diagnostics(X, y)

@@ -328,6 +328,43 @@ def test_check_gradient_checks_its_inputs():
     for step in (0, -1e-4, float("nan")):
         with pytest.raises(ValueError, match="step must be > 0"):
             check_gradient(clf, X, y, step=step)
+    # Found by tests/test_fuzz.py: these gave NumPy's errors ("zero-size array to
+    # reduction operation", "Negative dimensions are not allowed", "expected a
+    # sequence of integers") or, for step=True, a check with a step of 1.
+    for step in ("a", None, True):
+        with pytest.raises(TypeError, match="step must be a real number > 0"):
+            check_gradient(clf, X, y, step=step)
+    for max_params in (0, -1):
+        with pytest.raises(ValueError, match="max_params must be None or an integer"):
+            check_gradient(clf, X, y, max_params=max_params)
+    for max_params in (2.5, "3", True):
+        with pytest.raises(TypeError, match="max_params must be None or an integer"):
+            check_gradient(clf, X, y, max_params=max_params)
+    assert check_gradient(clf, X, y, max_params=np.int64(3)) < 1e-6
+    # Found by tests/test_fuzz.py: weights that are all zero made the loss 0 / 0,
+    # a storm of 205 RuntimeWarnings and a NaN result.
+    for sample_weight, match in [
+        (np.zeros(len(y)), "at least one non-zero"),
+        (-np.ones(len(y)), "Negative values"),
+        (np.ones((len(y), 2)), "1D array"),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match=match):
+                check_gradient(clf, X, y, sample_weight)
+    # Found by tests/test_fuzz.py: labels with NaN went to LabelBinarizer, which
+    # warned "invalid value encountered in cast"; y is checked as fit checks it.
+    labels = y.astype(float)
+    labels[0] = np.nan
+    for bad_y, error, match in [
+        (labels, ValueError, "Input y contains NaN"),
+        (y + 0.5, ValueError, "Unknown label type"),
+        (np.array(["a", 1] * 10, dtype=object), TypeError, "y holds labels of"),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(error, match=match):
+                check_gradient(clf, X, bad_y)
     with pytest.raises(TypeError, match=r"y is a sparse matrix \(csr_matrix\)"):
         check_gradient(clf, X, sparse.csr_matrix(y.reshape(-1, 1)))
 
@@ -340,3 +377,93 @@ def test_sparse_labels_are_refused(data):
         clf.fit(X, sparse_y)
     with pytest.raises(TypeError, match="Sparse data was passed for y"):
         clf.partial_fit(X, sparse_y, classes=np.unique(y))
+
+
+def test_log_proba_of_an_underflowed_softmax_is_minus_inf_without_warning():
+    # Found by tests/test_fuzz.py: a sample of 3.4e38 drives the softmax of the
+    # other classes to exactly 0, and np.log(0) warned "divide by zero".
+    X = np.array([[3.4e38], [0.4], [0.97], [2.24], [1.87], [-0.98]])
+    y = np.array([-3, 7, -3, 7, 7, 11])
+    clf = BackpropMLPClassifier((3,), max_iter=3, random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_proba = clf.predict_log_proba(X)
+    proba = clf.predict_proba(X)
+    assert (proba[0] == 0).any()
+    np.testing.assert_array_equal(np.isneginf(log_proba), proba == 0)
+    np.testing.assert_allclose(np.exp(log_proba), proba)
+
+
+def test_validation_fraction_zero_as_in_sklearn(data):
+    # Found by tests/test_fuzz.py: MLPClassifier accepts validation_fraction=0
+    # (its range is [0, 1)); skann refused it. It is accepted where nothing is held
+    # out, and refused, naming it, where early stopping would hold out rows.
+    X, y = data
+    params = dict(FAST, solver="sgd")
+    zero = BackpropMLPClassifier(validation_fraction=0.0, **params).fit(X, y)
+    default = BackpropMLPClassifier(**params).fit(X, y)
+    for W, reference in zip(zero.coefs_, default.coefs_, strict=True):
+        np.testing.assert_array_equal(W, reference)
+    clf = BackpropMLPClassifier(validation_fraction=0.0, early_stopping=True, **params)
+    with pytest.raises(ValueError, match=r"validation_fraction=0.0 .* must be > 0"):
+        clf.fit(X, y)
+    assert [name for name in vars(clf) if name.endswith("_")] == []
+    clf.fit(X[:40], y[:40], X_val=X[40:], y_val=y[40:])
+    assert len(clf.validation_scores_) == clf.n_iter_
+
+
+def test_labels_of_mixed_types_are_named(data):
+    # Found by tests/test_fuzz.py: "'<' not supported between instances of 'int'
+    # and 'str'" from NumPy's sort, naming neither y nor what to do.
+    X, _ = data
+    mixed = np.array(["a", 1] * 30, dtype=object)
+    match = r"holds labels of the types \['int', 'str'\], which cannot be sorted"
+    with pytest.raises(TypeError, match="y " + match):
+        BackpropMLPClassifier(**FAST).fit(X, mixed)
+    clf = BackpropMLPClassifier(early_stopping=True, **FAST)
+    with pytest.raises(TypeError, match="y_val " + match):
+        clf.fit(X[:40], np.array(["a", "b"] * 20), X_val=X[40:], y_val=mixed[40:])
+
+
+def _nan_beyond(Z):
+    return np.where(np.abs(Z) > 2.5, np.nan, Z)
+
+
+def _ones(Z):
+    return np.ones_like(Z)
+
+
+def test_user_activation_giving_nan_beyond_the_probe_is_named():
+    # Found by tests/test_fuzz.py: make_activation's probe sees net inputs in
+    # [-2, 2] only; a function that returns NaN beyond them trained a model whose
+    # predict_proba was NaN. The function is named wherever it gives NaN or inf for
+    # a finite net input, in training and in prediction.
+    from skann import make_activation
+
+    activation = make_activation(_nan_beyond, _ones)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = BackpropMLPClassifier(
+        (3,), activation=activation, max_iter=50, random_state=0
+    ).fit(X, y)
+    assert np.isfinite(clf.predict_proba(X)).all()
+    match = "make_activation's function _nan_beyond returned NaN or inf for finite"
+    for method in (clf.predict, clf.predict_proba, clf.hidden_activations):
+        with pytest.raises(ValueError, match=match):
+            method(100 * X)
+    # The fuzzer's case: one step of 10 takes the training sample's net inputs
+    # past 2.5, and predict_proba gave NaN on the training data.
+    X_one, y_one = np.array([[1.76405235]]), np.array([-3])
+    stepped = BackpropMLPClassifier(
+        (3,), activation=activation, max_iter=1, learning_rate_init=10.0, random_state=0
+    ).fit(X_one, y_one)
+    with pytest.raises(ValueError, match=match):
+        stepped.predict_proba(X_one)
+    # In training, the first NaN stops the fit and leaves no model behind.
+    diverging = BackpropMLPClassifier(
+        (3,), activation=activation, max_iter=3, learning_rate_init=10.0, random_state=0
+    )
+    with pytest.raises(ValueError, match=match):
+        diverging.fit(X_one, y_one)
+    assert [name for name in vars(diverging) if name.endswith("_")] == []

@@ -418,7 +418,9 @@ class _UserFunction:
         self.function = function
 
     def __call__(self, Z):
-        return np.asarray(self.function(Z), dtype=Z.dtype)
+        A = np.asarray(self.function(Z), dtype=Z.dtype)
+        _check_finite_output("function", self.function, A, Z)
+        return A
 
     def __eq__(self, other):
         return isinstance(other, _UserFunction) and other.function is self.function
@@ -431,8 +433,29 @@ class _UserDerivative(_UserFunction):
     """``delta *= g'(Z)`` for a user derivative that returns ``g'(Z)``."""
 
     def __call__(self, Z, delta):
-        delta *= np.asarray(self.function(Z), dtype=delta.dtype)
+        derivative = np.asarray(self.function(Z), dtype=delta.dtype)
+        _check_finite_output("derivative", self.function, derivative, Z)
+        delta *= derivative
         return delta
+
+
+def _check_finite_output(name, callable_, result, Z):
+    """Raise where a user function gives NaN or inf for a finite net input.
+
+    The probe of :func:`make_activation` sees net inputs in [-2, 2] only; training
+    and prediction reach others. (Non-finite net inputs come from a diverging fit,
+    which training reports itself.)
+    """
+    if np.isfinite(result).all():
+        return
+    bad = ~np.isfinite(result) & np.isfinite(Z)
+    if bad.any():
+        label = getattr(callable_, "__qualname__", repr(callable_))
+        raise ValueError(
+            f"make_activation's {name} {label} returned NaN or inf for finite net "
+            f"inputs between {Z[bad].min():.6g} and {Z[bad].max():.6g}; it must "
+            "return finite values for every finite net input."
+        )
 
 
 #: Hidden-layer activations by the name ``activation`` takes.

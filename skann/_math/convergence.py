@@ -30,7 +30,8 @@ def novikoff_bound(X, T, coef, intercept):
     margin : ndarray of shape (S,)
         ``gamma`` per neuron (negative or zero when the data are not separated).
     bound : ndarray of shape (S,)
-        ``(R / gamma)^2`` where ``gamma > 0``, else ``inf``.
+        ``(R / gamma)^2`` where ``gamma > 0``, else ``inf`` (also ``inf`` where the
+        bound exceeds the float range).
 
     Examples
     --------
@@ -51,7 +52,8 @@ def novikoff_bound(X, T, coef, intercept):
     with np.errstate(divide="ignore", invalid="ignore"):
         margin = np.min(T * scores, axis=0) / norms
     margin = np.where(norms > 0, margin, 0.0)
-    with np.errstate(divide="ignore"):
+    # A margin tiny beside R gives a bound beyond the float range: inf, quietly.
+    with np.errstate(divide="ignore", over="ignore"):
         bound = np.where(
             margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
         )
@@ -104,7 +106,8 @@ def kesler_novikoff_bound(X, y, coef, intercept):
     radius = float(np.sqrt(2.0 * (np.max(np.asarray(sq)) + 1.0)))
     norm = np.sqrt((coef.astype(np.float64) ** 2).sum() + (intercept**2).sum())
     margin = np.array([gap.min() / norm if norm > 0 else 0.0])
-    bound = np.where(
-        margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
-    )
+    with np.errstate(over="ignore"):
+        bound = np.where(
+            margin > 0, (radius / np.where(margin > 0, margin, 1)) ** 2, np.inf
+        )
     return radius, margin, bound
