@@ -98,6 +98,23 @@ def wall_seconds(code, env):
     return time.perf_counter() - start
 
 
+def print_row(label, codes, warm_env, repeat):
+    """Time ``codes[0]`` (skann's, warm and cold cache) against ``codes[1]``
+    (scikit-learn's), alternating, and print the table row of their medians."""
+    wall_seconds(codes[0], warm_env)  # compiles into the warm cache
+    warm, cold, ref = [], [], []
+    for _ in range(repeat):
+        warm.append(wall_seconds(codes[0], warm_env))
+        cold_env = dict(warm_env, NUMBA_CACHE_DIR=tempfile.mkdtemp())
+        cold.append(wall_seconds(codes[0], cold_env))
+        ref.append(wall_seconds(codes[1], dict(os.environ)))
+    w, c, r = (statistics.median(x) for x in (warm, cold, ref))
+    print(
+        f"| {label} | {w:.2f} | {c:.2f} | {r:.2f} | {w / r:.2f} | {w - r:+.2f} |",
+        flush=True,
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each command")
@@ -115,19 +132,7 @@ def main(argv=None):
                 for m, n, p in (ours, theirs)
             ]
             warm_env = dict(os.environ, NUMBA_CACHE_DIR=warm_cache)
-            wall_seconds(codes[0], warm_env)  # compiles into the warm cache
-            warm, cold, ref = [], [], []
-            for _ in range(args.repeat):
-                warm.append(wall_seconds(codes[0], warm_env))
-                cold_env = dict(os.environ, NUMBA_CACHE_DIR=tempfile.mkdtemp())
-                cold.append(wall_seconds(codes[0], cold_env))
-                ref.append(wall_seconds(codes[1], dict(os.environ)))
-            w, c, r = (statistics.median(x) for x in (warm, cold, ref))
-            print(
-                f"| {name}, {workload} | {w:.2f} | {c:.2f} | {r:.2f} | {w / r:.2f} "
-                f"| {w - r:+.2f} |",
-                flush=True,
-            )
+            print_row(f"{name}, {workload}", codes, warm_env, args.repeat)
     kernel_dir = tempfile.mkdtemp(prefix="skann-trivial-kernel-")
     with open(os.path.join(kernel_dir, "trivial_kernel.py"), "w") as module:
         module.write(TRIVIAL_KERNEL)
@@ -137,18 +142,11 @@ def main(argv=None):
         FIRST_FIT.format(module="sklearn.linear_model", name="Perceptron", params=""),
     ]
     warm_env = dict(os.environ, NUMBA_CACHE_DIR=warm_cache, PYTHONPATH=path)
-    wall_seconds(codes[0], warm_env)
-    warm, cold, ref = [], [], []
-    for _ in range(args.repeat):
-        warm.append(wall_seconds(codes[0], warm_env))
-        cold_env = dict(warm_env, NUMBA_CACHE_DIR=tempfile.mkdtemp())
-        cold.append(wall_seconds(codes[0], cold_env))
-        ref.append(wall_seconds(codes[1], dict(os.environ)))
-    w, c, r = (statistics.median(x) for x in (warm, cold, ref))
-    print(
-        f"| numba floor: Perceptron first fit + a one-line kernel | {w:.2f} | "
-        f"{c:.2f} | {r:.2f} | {w / r:.2f} | {w - r:+.2f} |",
-        flush=True,
+    print_row(
+        "numba floor: Perceptron first fit + a one-line kernel",
+        codes,
+        warm_env,
+        args.repeat,
     )
 
 

@@ -303,20 +303,17 @@ def divergence_error(what, suspects, dtype, advice):
         To raise; its message ends by saying the estimator was left unchanged.
     """
     headroom = float(np.finfo(dtype).max) ** 0.25
-    extreme = [
-        f"{name}={value:.3g}"
-        for name, value in suspects.items()
-        if not abs(value) <= headroom
-    ]
+    extreme = [name for name, value in suspects.items() if not abs(value) <= headroom]
     if extreme:
+        named = " and ".join(f"{name}={suspects[name]:.3g}" for name in extreme)
         cause = (
-            f"{' and '.join(extreme)} exceed{'s' if len(extreme) == 1 else ''} "
+            f"{named} exceed{'s' if len(extreme) == 1 else ''} "
             f"{headroom:.2g}, the fourth root of the largest {np.dtype(dtype).name}, "
             "so a product of a few such values overflows. Bring "
             f"{'it' if len(extreme) == 1 else 'them'} closer to 1"
             + (
                 " (StandardScaler scales the features)."
-                if any("X" in name for name in suspects if name in str(extreme))
+                if any("X" in name for name in extreme)
                 else "."
             )
         )
