@@ -13,22 +13,25 @@ Inside the loop the weights are stored transposed, ``Vt`` of shape (R, S), so th
 weights of one feature sit side by side. The net input is summed in float64 over the
 sample's non-zero entries in column order (four partial sums, column c into sum
 c % 4), the same for a dense row and its CSR form: the same data stored either way
-train the same model bit for bit. Dense rows are copied in chunks in the order of
-the epoch, so their loads from memory overlap. The kernel returns to Python after
-each epoch, where Ctrl-C is seen.
+train the same model bit for bit. While it works on one visit, the kernel asks the
+processor for the memory of a later visit (:mod:`skann._kernels.prefetch`): the row
+of a dense ``X``; for CSR, the row's entries and then the weights of its features.
+The kernel returns to Python after each epoch, where Ctrl-C is seen.
 """
 
 import numpy as np
 from numba import njit
 from scipy import sparse
 
+from skann._kernels.prefetch import LINE_BYTES, prefetch
 from skann._math.perceptron_rule import EpochResult
 
 # Below this the scale s is folded into V (as scikit-learn's WeightVector does).
-# Dense rows are copied in chunks of at most this many rows and bytes.
-_CHUNK_ROWS = 256
-_CHUNK_BYTES = 1 << 20
 _MIN_SCALE = 1e-9
+# How many visits ahead the memory of a row is asked for: far enough that it arrives
+# before the visit, near enough that it is still in cache then. A CSR row's entries
+# are asked for twice as far ahead as its weights, which need the entries' columns.
+_AHEAD = 8
 
 
 @njit(cache=True)
@@ -76,8 +79,9 @@ def _net_inputs(Vt, b, scale, columns, values, nnz, n, partial):
 
 
 @njit(cache=True)
-def _dense_net_inputs(Vt, b, scale, X, row, n, partial):
+def _dense_net_inputs(Vt, v, b, scale, X, row, n, partial):
     # The same sums read straight from a dense row: a zero entry adds an exact 0.
+    # ``v`` is Vt flat (the same memory), whose stride the compiler then knows.
     R, S = X.shape[1], Vt.shape[1]
     if S > 1:
         partial[:, :] = 0.0
@@ -89,42 +93,71 @@ def _dense_net_inputs(Vt, b, scale, X, row, n, partial):
             total = (partial[0, s] + partial[1, s]) + (partial[2, s] + partial[3, s])
             n[s] = scale * total + b[s]
         return
-    # one neuron: the four sums in registers
+    # one neuron, contiguous weights: the four sums are one vector operation
     full = R - R % 4
     a0 = a1 = a2 = a3 = 0.0
     for c in range(0, full, 4):
-        a0 += np.float64(Vt[c, 0]) * np.float64(X[row, c])
-        a1 += np.float64(Vt[c + 1, 0]) * np.float64(X[row, c + 1])
-        a2 += np.float64(Vt[c + 2, 0]) * np.float64(X[row, c + 2])
-        a3 += np.float64(Vt[c + 3, 0]) * np.float64(X[row, c + 3])
+        a0 += np.float64(v[c]) * np.float64(X[row, c])
+        a1 += np.float64(v[c + 1]) * np.float64(X[row, c + 1])
+        a2 += np.float64(v[c + 2]) * np.float64(X[row, c + 2])
+        a3 += np.float64(v[c + 3]) * np.float64(X[row, c + 3])
     if full < R:
-        a0 += np.float64(Vt[full, 0]) * np.float64(X[row, full])
+        a0 += np.float64(v[full]) * np.float64(X[row, full])
     if full + 1 < R:
-        a1 += np.float64(Vt[full + 1, 0]) * np.float64(X[row, full + 1])
+        a1 += np.float64(v[full + 1]) * np.float64(X[row, full + 1])
     if full + 2 < R:
-        a2 += np.float64(Vt[full + 2, 0]) * np.float64(X[row, full + 2])
+        a2 += np.float64(v[full + 2]) * np.float64(X[row, full + 2])
     n[0] = scale * ((a0 + a1) + (a2 + a3)) + b[0]
 
 
 @njit(cache=True)
-def _gather(X, order, first, P):
-    # Copy the rows order[first:first + len(P)] into the contiguous buffer P. The
-    # copies' loads do not wait on each other, so the processor fetches many rows
-    # from memory at once; the per-sample loop then reads them from cache.
-    for k in range(min(P.shape[0], order.shape[0] - first)):
-        row = order[first + k]
-        for c in range(X.shape[1]):
-            P[k, c] = X[row, c]
+def _add_dense_row(v, S, U, beta, averaging, s, step, X, row):
+    # V[s] += step p for every feature of a dense row: a zero entry adds an exact 0.
+    R = X.shape[1]
+    if averaging:
+        u = U.reshape(R * S)
+        for j in range(R):
+            k = j * S + s
+            old = v[k]
+            v[k] = old + step * X[row, j]
+            u[k] -= beta * (np.float64(v[k]) - np.float64(old))
+    elif S == 1:  # contiguous: one vector operation per few features
+        for j in range(R):
+            v[j] = v[j] + step * X[row, j]
+    else:
+        for j in range(R):
+            v[j * S + s] = v[j * S + s] + step * X[row, j]
 
 
 @njit(cache=True)
-def _touch(A, columns, nnz):
-    # Read the rows of A the visit will need: a loop of independent loads, so their
-    # cache misses overlap instead of stalling the penalty's loop one by one.
-    total = 0.0
-    for k in range(nnz):
-        total += A[columns[k], 0]
-    return total
+def _prefetch_dense_row(X, row):
+    # every cache line of X[row]
+    step = max(1, LINE_BYTES // X.itemsize)
+    for c in range(0, X.shape[1], step):
+        prefetch(X, (row, c))
+    prefetch(X, (row, X.shape[1] - 1))
+
+
+@njit(cache=True)
+def _prefetch_sparse_row(indptr, indices, data, row):
+    # every cache line of the row's stored columns and values
+    first, last = indptr[row], indptr[row + 1]
+    if last > first:
+        for k in range(first, last, max(1, LINE_BYTES // indices.itemsize)):
+            prefetch(indices, k)
+        prefetch(indices, last - 1)
+        for k in range(first, last, max(1, LINE_BYTES // data.itemsize)):
+            prefetch(data, k)
+        prefetch(data, last - 1)
+
+
+@njit(cache=True)
+def _prefetch_weights(A, indptr, indices, row):
+    # the rows of A (R, S) that the CSR row's features select
+    last = A.shape[1] - 1
+    for k in range(indptr[row], indptr[row + 1]):
+        prefetch(A, (indices[k], 0))
+        prefetch(A, (indices[k], last))
 
 
 @njit(cache=True)
@@ -136,6 +169,15 @@ def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
         Vt[j, s] = old + step * values[k]
         if averaging:
             U[j, s] -= beta * (np.float64(Vt[j, s]) - np.float64(old))
+
+
+@njit(cache=True)
+def _step(Vt, v, U, beta, averaging, s, step, X, row, columns, values, nnz):
+    # V[s] += step p: over the gathered entries, or a whole dense row (nnz < 0)
+    if nnz < 0:
+        _add_dense_row(v, Vt.shape[1], U, beta, averaging, s, step, X, row)
+    else:
+        _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz)
 
 
 @njit(cache=True)
@@ -198,26 +240,34 @@ def _epoch(
     n_averaged = 0
     loss = 0.0
     n_mistakes = 0
-    touched = 0.0
     partial = np.zeros((4, S))
-    # dense rows are read from chunks gathered in the order of the epoch
-    chunk = max(1, min(_CHUNK_ROWS, _CHUNK_BYTES // max(1, R * X.itemsize)))
-    P = np.empty((chunk if dense else 1, X.shape[1]), dtype=X.dtype)
-    for i in range(order.shape[0]):
+    v = Vt.reshape(R * S)  # the same memory, flat: its stride is known to be 1
+    n_order = order.shape[0]
+    for i in range(n_order):
         row = order[i]
         w = sw[row]
+        if i + _AHEAD < n_order:
+            ahead = order[i + _AHEAD]
+            prefetch(sw, ahead)
+            if multinomial:
+                prefetch(y, ahead)
+            else:
+                prefetch(T, (ahead, 0))
         if dense:
-            k = i % chunk
-            if k == 0:
-                _gather(X, order, i, P)
-            _dense_net_inputs(Vt, b, scale, P, k, n, partial)
-            nnz = -1  # the row's entries are gathered when a step needs them
+            if i + _AHEAD < n_order:
+                _prefetch_dense_row(X, order[i + _AHEAD])
+            _dense_net_inputs(Vt, v, b, scale, X, row, n, partial)
+            nnz = -1  # a step adds the whole row (unless L1 gathers its entries)
             if l1_step != 0.0:
-                nnz = _dense_entries(P, k, columns, values)
+                nnz = _dense_entries(X, row, columns, values)
         else:
+            if i + 2 * _AHEAD < n_order:
+                _prefetch_sparse_row(indptr, indices, data, order[i + 2 * _AHEAD])
+            if i + _AHEAD < n_order:
+                _prefetch_weights(Vt, indptr, indices, order[i + _AHEAD])
+                if l1_step != 0.0:
+                    _prefetch_weights(Q, indptr, indices, order[i + _AHEAD])
             nnz = _sparse_entries(indptr, indices, data, row, columns, values)
-            if l1_step != 0.0:
-                touched += _touch(Q, columns, nnz)
             _net_inputs(Vt, b, scale, columns, values, nnz, n, partial)
         counted = n_visits + 1 >= average_from
         if shrink != 1.0:
@@ -241,12 +291,34 @@ def _epoch(
             margin = n[true] - n[rival]
             loss += w * max(0.0, -margin)
             if margin <= tau:
-                if nnz < 0:
-                    nnz = _dense_entries(P, k, columns, values)
                 step = eta * w
-                _add_row(Vt, U, beta, summing, true, step / scale, columns, values, nnz)
-                _add_row(
-                    Vt, U, beta, summing, rival, -step / scale, columns, values, nnz
+                _step(
+                    Vt,
+                    v,
+                    U,
+                    beta,
+                    summing,
+                    true,
+                    step / scale,
+                    X,
+                    row,
+                    columns,
+                    values,
+                    nnz,
+                )
+                _step(
+                    Vt,
+                    v,
+                    U,
+                    beta,
+                    summing,
+                    rival,
+                    -step / scale,
+                    X,
+                    row,
+                    columns,
+                    values,
+                    nnz,
                 )
                 b[true] += bias_rate * step
                 b[rival] -= bias_rate * step
@@ -259,11 +331,20 @@ def _epoch(
                 margin = t * n[s]
                 loss += w * max(0.0, -margin)
                 if margin <= tau:
-                    if nnz < 0:
-                        nnz = _dense_entries(P, k, columns, values)
                     step = eta * w * t
-                    _add_row(
-                        Vt, U, beta, summing, s, step / scale, columns, values, nnz
+                    _step(
+                        Vt,
+                        v,
+                        U,
+                        beta,
+                        summing,
+                        s,
+                        step / scale,
+                        X,
+                        row,
+                        columns,
+                        values,
+                        nnz,
                     )
                     b[s] += bias_rate * step
                     n_updates[s] += 1
@@ -279,8 +360,7 @@ def _epoch(
             n_averaged += 1
             for s in range(S):
                 b_sum[s] += b[s]
-    # the touched sum is returned only so that the compiler keeps its loads
-    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale, touched
+    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale
 
 
 def online_epoch(X, T, order, sample_weight, state, settings):
@@ -318,7 +398,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         y, T = np.asarray(T, dtype=np.intp), np.zeros((1, 1), dtype=np.int8)
     else:
         y = np.zeros(1, dtype=np.intp)
-    n_mistakes, loss, u, n_visits, n_averaged, beta, scale, _ = _epoch(
+    n_mistakes, loss, u, n_visits, n_averaged, beta, scale = _epoch(
         X,
         indptr,
         indices,

@@ -23,9 +23,9 @@ SETTINGS = {
 }
 
 
-def _problem(n_classes, multinomial, dtype, weighted):
+def _problem(n_classes, multinomial, dtype, weighted, n_features=9):
     X, y = make_classification(
-        120, 9, n_informative=5, n_classes=n_classes, random_state=n_classes
+        120, n_features, n_informative=5, n_classes=n_classes, random_state=n_classes
     )
     X[np.abs(X) < 0.4] = 0.0  # zeros that a sparse row leaves out
     X = X.astype(dtype)
@@ -104,6 +104,37 @@ def test_dense_and_sparse_rows_train_the_same_bits(epoch, name):
     stored, _ = _run(
         epoch, sparse.csr_matrix(X), T, sw, order, 3, SETTINGS[name], False
     )
+    np.testing.assert_array_equal(stored.coef, dense.coef)
+    np.testing.assert_array_equal(stored.intercept, dense.intercept)
+    np.testing.assert_array_equal(stored.coef_sum, dense.coef_sum)
+
+
+# The dense kernel sums one neuron alone, or two at a time, and the last columns
+# (R mod 4 of them) apart: every combination against the sparse path.
+@pytest.mark.parametrize("n_features", [8, 9, 10, 11])
+@pytest.mark.parametrize(
+    "n_classes, multinomial", [(2, False), (3, False), (4, True), (6, False)], ids=str
+)
+@pytest.mark.parametrize("name", ["plain", "averaged, l2"])
+def test_dense_kernel_sums_as_the_sparse_one(n_features, n_classes, multinomial, name):
+    X, T, sw, order = _problem(n_classes, multinomial, np.float64, True, n_features)
+    S = n_classes if n_classes > 2 else 1
+    dense, dense_results = _run(
+        kernel.online_epoch, X, T, sw, order, S, SETTINGS[name], multinomial
+    )
+    stored, stored_results = _run(
+        kernel.online_epoch,
+        sparse.csr_matrix(X),
+        T,
+        sw,
+        order,
+        S,
+        SETTINGS[name],
+        multinomial,
+    )
+    assert [r.n_mistakes for r in dense_results] == [
+        r.n_mistakes for r in stored_results
+    ]
     np.testing.assert_array_equal(stored.coef, dense.coef)
     np.testing.assert_array_equal(stored.intercept, dense.intercept)
     np.testing.assert_array_equal(stored.coef_sum, dense.coef_sum)
