@@ -161,7 +161,7 @@ def train(
         # Overflow is reported below, once, as an error that names eta0.
         with np.errstate(over="ignore", invalid="ignore"):
             result = epoch_rule(X, T, order, sw, state, settings)
-        if not (np.isfinite(state.coef).all() and np.isfinite(state.intercept).all()):
+        if not result.finite:
             raise overflow_error(est, X, sw, epoch)
         if pocket is not None:
             coef, intercept = output_weights(est, state)

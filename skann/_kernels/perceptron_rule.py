@@ -113,20 +113,28 @@ def _dense_net_inputs(Vt, v, b, scale, X, row, n, partial):
 @njit(cache=True)
 def _add_dense_row(v, S, U, beta, averaging, s, step, X, row):
     # V[s] += step p for every feature of a dense row: a zero entry adds an exact 0.
+    # Returns the probe of the new weights (see _add_row).
     R = X.shape[1]
+    probe = 0.0
     if averaging:
         u = U.reshape(R * S)
         for j in range(R):
             k = j * S + s
             old = v[k]
             v[k] = old + step * X[row, j]
-            u[k] -= beta * (np.float64(v[k]) - np.float64(old))
+            new = np.float64(v[k])
+            u[k] -= beta * (new - np.float64(old))
+            probe += new - new
     elif S == 1:  # contiguous: one vector operation per few features
         for j in range(R):
             v[j] = v[j] + step * X[row, j]
+            probe += np.float64(v[j]) - np.float64(v[j])
     else:
         for j in range(R):
-            v[j * S + s] = v[j * S + s] + step * X[row, j]
+            k = j * S + s
+            v[k] = v[k] + step * X[row, j]
+            probe += np.float64(v[k]) - np.float64(v[k])
+    return probe
 
 
 @njit(cache=True)
@@ -163,21 +171,28 @@ def _prefetch_weights(A, indptr, indices, row):
 @njit(cache=True)
 def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
     # V[s] += step p (step already divided by the scale); U -= beta * the change.
+    # Returns the probe of the new weights: the sum of w - w over them, 0 when all
+    # are finite and NaN when a step overflowed (inf - inf), so that finiteness is
+    # known without reading every weight after the epoch.
+    probe = 0.0
     for k in range(nnz):
         j = columns[k]
         old = Vt[j, s]
         Vt[j, s] = old + step * values[k]
+        new = np.float64(Vt[j, s])
         if averaging:
-            U[j, s] -= beta * (np.float64(Vt[j, s]) - np.float64(old))
+            U[j, s] -= beta * (new - np.float64(old))
+        probe += new - new
+    return probe
 
 
 @njit(cache=True)
 def _step(Vt, v, U, beta, averaging, s, step, X, row, columns, values, nnz):
-    # V[s] += step p: over the gathered entries, or a whole dense row (nnz < 0)
+    # V[s] += step p: over the gathered entries, or a whole dense row (nnz < 0);
+    # returns the probe of the new weights
     if nnz < 0:
-        _add_dense_row(v, Vt.shape[1], U, beta, averaging, s, step, X, row)
-    else:
-        _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz)
+        return _add_dense_row(v, Vt.shape[1], U, beta, averaging, s, step, X, row)
+    return _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz)
 
 
 @njit(cache=True)
@@ -240,6 +255,7 @@ def _epoch(
     n_averaged = 0
     loss = 0.0
     n_mistakes = 0
+    probe = 0.0  # 0 while every weight a step wrote is finite (see _add_row)
     partial = np.zeros((4, S))
     v = Vt.reshape(R * S)  # the same memory, flat: its stride is known to be 1
     n_order = order.shape[0]
@@ -292,7 +308,7 @@ def _epoch(
             loss += w * max(0.0, -margin)
             if margin <= tau:
                 step = eta * w
-                _step(
+                probe += _step(
                     Vt,
                     v,
                     U,
@@ -306,7 +322,7 @@ def _epoch(
                     values,
                     nnz,
                 )
-                _step(
+                probe += _step(
                     Vt,
                     v,
                     U,
@@ -332,7 +348,7 @@ def _epoch(
                 loss += w * max(0.0, -margin)
                 if margin <= tau:
                     step = eta * w * t
-                    _step(
+                    probe += _step(
                         Vt,
                         v,
                         U,
@@ -360,7 +376,7 @@ def _epoch(
             n_averaged += 1
             for s in range(S):
                 b_sum[s] += b[s]
-    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale
+    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale, probe
 
 
 def online_epoch(X, T, order, sample_weight, state, settings):
@@ -398,7 +414,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         y, T = np.asarray(T, dtype=np.intp), np.zeros((1, 1), dtype=np.int8)
     else:
         y = np.zeros(1, dtype=np.intp)
-    n_mistakes, loss, u, n_visits, n_averaged, beta, scale = _epoch(
+    n_mistakes, loss, u, n_visits, n_averaged, beta, scale, probe = _epoch(
         X,
         indptr,
         indices,
@@ -439,4 +455,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
             state.l1_received[...] = Q.T
         state.l1_owed = float(u)
     state.n_visits = int(n_visits)
-    return EpochResult(n_mistakes=int(n_mistakes), loss=float(loss))
+    # the L1 penalty and the scale only move weights towards 0: an overflow can only
+    # come from a step, whose weights the probe saw
+    finite = probe == 0.0 and bool(np.isfinite(state.intercept).all())
+    return EpochResult(n_mistakes=int(n_mistakes), loss=float(loss), finite=finite)

@@ -14,7 +14,7 @@ from scipy import sparse
 
 from skann._math.linear import net_input
 from skann._math.penalty import cumulative_l1_penalty
-from skann._math.perceptron_rule import EpochResult
+from skann._math.perceptron_rule import EpochResult, weights_finite
 
 
 def batch_steps(N, T, sample_weight, settings):
@@ -128,4 +128,5 @@ def minibatch_epoch(X, T, order, sample_weight, state, settings, batch_size):
             state.coef_sum += counted * W
             state.intercept_sum += counted * b
             state.n_averaged += counted
+    result.finite = weights_finite(state)
     return result

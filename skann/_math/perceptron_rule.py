@@ -295,10 +295,20 @@ class EpochResult:
         Weighted perceptron criterion ``sum_i w_i max(0, -t_i n_i)`` over the visits
         (summed over the neurons; Kesler's rule: ``max(0, -(n_true - n_rival))``),
         with ``n_i`` the net input when the sample was visited.
+    finite : bool
+        Whether every weight and bias is finite after an epoch that started with
+        finite ones; a step that overflowed leaves an inf or a NaN. (The estimators
+        stop at the first epoch that is not finite.)
     """
 
     n_mistakes: int = 0
     loss: float = 0.0
+    finite: bool = True
+
+
+def weights_finite(state):
+    """Whether every weight and bias of ``state`` is finite."""
+    return bool(np.isfinite(state.coef).all() and np.isfinite(state.intercept).all())
 
 
 def online_epoch(X, T, order, sample_weight, state, settings):
@@ -328,7 +338,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     Returns
     -------
     EpochResult
-        Mistakes and loss of the epoch.
+        Mistakes, loss and finiteness of the epoch.
     """
     W, b = state.coef, state.intercept
     result = EpochResult()
@@ -373,4 +383,5 @@ def online_epoch(X, T, order, sample_weight, state, settings):
             state.coef_sum += W
             state.intercept_sum += b
             state.n_averaged += 1
+    result.finite = weights_finite(state)
     return result

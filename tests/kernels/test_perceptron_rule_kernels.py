@@ -155,3 +155,27 @@ def test_explicit_zeros_in_csr_are_skipped():
     a, _ = _run(kernel.online_epoch, csr, T, sw, order, 1, params, False)
     b, _ = _run(kernel.online_epoch, padded, T, sw, order, 1, params, False)
     np.testing.assert_array_equal(a.coef, b.coef)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stored", ["dense", "csr"])
+@pytest.mark.parametrize("n_classes, multinomial", [(2, False), (3, False), (4, True)])
+@pytest.mark.parametrize("eta", [1.0, 1e306, 1e37])
+def test_kernel_reports_finite_weights_as_the_reference(
+    dtype, stored, n_classes, multinomial, eta
+):
+    # The kernel learns of an overflow from the weights its steps wrote, the
+    # reference by reading them all after the epoch: from finite weights, both
+    # must say the same.
+    X, T, sw, order = _problem(n_classes, multinomial, dtype, False)
+    X = X * 1e3 if stored == "dense" else sparse.csr_matrix(X * 1e3)
+    S = n_classes if n_classes > 2 else 1
+    params = {"eta": eta}
+    with np.errstate(over="ignore", invalid="ignore"):
+        _, ours = _run(kernel.online_epoch, X, T, sw, order, S, params, multinomial, 1)
+        _, ref = _run(
+            reference.online_epoch, X, T, sw, order, S, params, multinomial, 1
+        )
+    # |x| is up to about 3e3: a step of 1e306 x overflows float64, 1e37 x float32
+    overflows = eta == 1e306 or (eta == 1e37 and dtype == np.float32)
+    assert ours[0].finite is ref[0].finite is (not overflows)
