@@ -113,9 +113,9 @@ def _dense_net_inputs(Vt, v, b, scale, X, row, n, partial):
 @njit(cache=True)
 def _add_dense_row(v, S, U, beta, averaging, s, step, X, row):
     # V[s] += step p for every feature of a dense row: a zero entry adds an exact 0.
-    # Returns the probe of the new weights (see _add_row).
+    # Returns whether a new weight is not finite (see _add_row).
     R = X.shape[1]
-    probe = 0.0
+    overflow = False
     if averaging:
         u = U.reshape(R * S)
         for j in range(R):
@@ -124,17 +124,17 @@ def _add_dense_row(v, S, U, beta, averaging, s, step, X, row):
             v[k] = old + step * X[row, j]
             new = np.float64(v[k])
             u[k] -= beta * (new - np.float64(old))
-            probe += new - new
+            overflow |= not abs(new) < np.inf
     elif S == 1:  # contiguous: one vector operation per few features
         for j in range(R):
             v[j] = v[j] + step * X[row, j]
-            probe += np.float64(v[j]) - np.float64(v[j])
+            overflow |= not abs(np.float64(v[j])) < np.inf
     else:
         for j in range(R):
             k = j * S + s
             v[k] = v[k] + step * X[row, j]
-            probe += np.float64(v[k]) - np.float64(v[k])
-    return probe
+            overflow |= not abs(np.float64(v[k])) < np.inf
+    return overflow
 
 
 @njit(cache=True)
@@ -171,10 +171,9 @@ def _prefetch_weights(A, indptr, indices, row):
 @njit(cache=True)
 def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
     # V[s] += step p (step already divided by the scale); U -= beta * the change.
-    # Returns the probe of the new weights: the sum of w - w over them, 0 when all
-    # are finite and NaN when a step overflowed (inf - inf), so that finiteness is
-    # known without reading every weight after the epoch.
-    probe = 0.0
+    # Returns whether a new weight is not finite (|w| < inf fails for inf and NaN),
+    # so that an overflow is known without reading every weight after the epoch.
+    overflow = False
     for k in range(nnz):
         j = columns[k]
         old = Vt[j, s]
@@ -182,14 +181,14 @@ def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
         new = np.float64(Vt[j, s])
         if averaging:
             U[j, s] -= beta * (new - np.float64(old))
-        probe += new - new
-    return probe
+        overflow |= not abs(new) < np.inf
+    return overflow
 
 
 @njit(cache=True)
 def _step(Vt, v, U, beta, averaging, s, step, X, row, columns, values, nnz):
     # V[s] += step p: over the gathered entries, or a whole dense row (nnz < 0);
-    # returns the probe of the new weights
+    # returns whether a new weight is not finite
     if nnz < 0:
         return _add_dense_row(v, Vt.shape[1], U, beta, averaging, s, step, X, row)
     return _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz)
@@ -255,7 +254,7 @@ def _epoch(
     n_averaged = 0
     loss = 0.0
     n_mistakes = 0
-    probe = 0.0  # 0 while every weight a step wrote is finite (see _add_row)
+    overflow = False  # whether a weight a step wrote is not finite
     partial = np.zeros((4, S))
     v = Vt.reshape(R * S)  # the same memory, flat: its stride is known to be 1
     n_order = order.shape[0]
@@ -308,7 +307,7 @@ def _epoch(
             loss += w * max(0.0, -margin)
             if margin <= tau:
                 step = eta * w
-                probe += _step(
+                overflow |= _step(
                     Vt,
                     v,
                     U,
@@ -322,7 +321,7 @@ def _epoch(
                     values,
                     nnz,
                 )
-                probe += _step(
+                overflow |= _step(
                     Vt,
                     v,
                     U,
@@ -348,7 +347,7 @@ def _epoch(
                 loss += w * max(0.0, -margin)
                 if margin <= tau:
                     step = eta * w * t
-                    probe += _step(
+                    overflow |= _step(
                         Vt,
                         v,
                         U,
@@ -376,7 +375,7 @@ def _epoch(
             n_averaged += 1
             for s in range(S):
                 b_sum[s] += b[s]
-    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale, probe
+    return n_mistakes, loss, u, n_visits, n_averaged, beta, scale, overflow
 
 
 def online_epoch(X, T, order, sample_weight, state, settings):
@@ -414,7 +413,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         y, T = np.asarray(T, dtype=np.intp), np.zeros((1, 1), dtype=np.int8)
     else:
         y = np.zeros(1, dtype=np.intp)
-    n_mistakes, loss, u, n_visits, n_averaged, beta, scale, probe = _epoch(
+    n_mistakes, loss, u, n_visits, n_averaged, beta, scale, overflow = _epoch(
         X,
         indptr,
         indices,
@@ -456,6 +455,6 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         state.l1_owed = float(u)
     state.n_visits = int(n_visits)
     # the L1 penalty and the scale only move weights towards 0: an overflow can only
-    # come from a step, whose weights the probe saw
-    finite = probe == 0.0 and bool(np.isfinite(state.intercept).all())
+    # come from a step, which checked the weights it wrote
+    finite = not overflow and bool(np.isfinite(state.intercept).all())
     return EpochResult(n_mistakes=int(n_mistakes), loss=float(loss), finite=finite)
