@@ -242,10 +242,10 @@ def _epoch(
     u,
     average_from,
     n_visits,
+    longest,
 ):
     R, S = Vt.shape
-    # room for the longest row's entries
-    longest = R if dense else np.max(indptr[1:] - indptr[:-1])
+    # room for the longest row's entries (``longest``, counted by the caller)
     columns = np.empty(longest, dtype=np.intp)
     values = np.empty(longest, dtype=Vt.dtype)
     n = np.empty(S)
@@ -299,7 +299,8 @@ def _epoch(
         erred = False
         if multinomial:
             true = y[row]
-            rival = -1
+            # an int64, not the literal -1: a literal would compile _step twice
+            rival = np.int64(-1)
             for s in range(S):
                 if s != true and (rival < 0 or n[s] > n[rival]):
                     rival = s
@@ -439,6 +440,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         float(state.l1_owed),
         settings.average_from if averaging else np.iinfo(np.int64).max,
         int(state.n_visits),
+        R if dense else int(np.diff(indptr).max(initial=0)),
     )
     if averaging and n_averaged:
         state.coef_sum += (U + beta * Vt).T
