@@ -113,28 +113,21 @@ def _dense_net_inputs(Vt, v, b, scale, X, row, n, partial):
 @njit(cache=True)
 def _add_dense_row(v, S, U, beta, averaging, s, step, X, row):
     # V[s] += step p for every feature of a dense row: a zero entry adds an exact 0.
-    # Returns whether a new weight is not finite (see _add_row).
+    # (A dense step writes every weight, so they are checked once after the epoch.)
     R = X.shape[1]
-    overflow = False
     if averaging:
         u = U.reshape(R * S)
         for j in range(R):
             k = j * S + s
             old = v[k]
             v[k] = old + step * X[row, j]
-            new = np.float64(v[k])
-            u[k] -= beta * (new - np.float64(old))
-            overflow |= not abs(new) < np.inf
+            u[k] -= beta * (np.float64(v[k]) - np.float64(old))
     elif S == 1:  # contiguous: one vector operation per few features
         for j in range(R):
             v[j] = v[j] + step * X[row, j]
-            overflow |= not abs(np.float64(v[j])) < np.inf
     else:
         for j in range(R):
-            k = j * S + s
-            v[k] = v[k] + step * X[row, j]
-            overflow |= not abs(np.float64(v[k])) < np.inf
-    return overflow
+            v[j * S + s] = v[j * S + s] + step * X[row, j]
 
 
 @njit(cache=True)
@@ -188,9 +181,10 @@ def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
 @njit(cache=True)
 def _step(Vt, v, U, beta, averaging, s, step, X, row, columns, values, nnz):
     # V[s] += step p: over the gathered entries, or a whole dense row (nnz < 0);
-    # returns whether a new weight is not finite
+    # returns whether a new weight of the entries is not finite
     if nnz < 0:
-        return _add_dense_row(v, Vt.shape[1], U, beta, averaging, s, step, X, row)
+        _add_dense_row(v, Vt.shape[1], U, beta, averaging, s, step, X, row)
+        return False
     return _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz)
 
 
@@ -456,7 +450,11 @@ def online_epoch(X, T, order, sample_weight, state, settings):
             state.l1_received[...] = Q.T
         state.l1_owed = float(u)
     state.n_visits = int(n_visits)
-    # the L1 penalty and the scale only move weights towards 0: an overflow can only
-    # come from a step, which checked the weights it wrote
+    # The L1 penalty and the scale only move weights towards 0: an overflow can only
+    # come from a step. A step on a CSR row checked the weights it wrote; one on a
+    # dense row wrote all R x S of them, so reading them once costs less than an
+    # n-th of the epoch.
     finite = not overflow and bool(np.isfinite(state.intercept).all())
+    if dense:
+        finite = finite and bool(np.isfinite(state.coef).all())
     return EpochResult(n_mistakes=int(n_mistakes), loss=float(loss), finite=finite)
