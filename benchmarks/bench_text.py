@@ -15,7 +15,10 @@ Each fit is timed ``--repeat`` times, skann and scikit-learn alternating, and th
 ratio is the median of skann's times over the median of scikit-learn's. Run with
 nothing else heavy on the machine::
 
-    python benchmarks/bench_text.py --repeat 5
+    python benchmarks/bench_text.py --repeat 3
+
+``--memory-floor N`` instead times, N times alternating, an epoch of the synthetic
+case against the least memory traffic such an epoch needs (see :func:`memory_floor`).
 """
 
 import argparse
@@ -136,7 +139,16 @@ def main(argv=None):
         "0..N-1 of each text workload (the last epoch's accuracy moves with the "
         "order of the samples, so one seed says little)",
     )
+    parser.add_argument(
+        "--memory-floor",
+        type=int,
+        default=0,
+        help="instead of the table, N alternating timings of the synthetic case's "
+        "epoch (skann, scikit-learn) and of a loop that only reads what it reads",
+    )
     args = parser.parse_args(argv)
+    if args.memory_floor:
+        return memory_floor(args.memory_floor)
     if args.accuracy_seeds:
         return mean_accuracy(args.accuracy_seeds)
     PerceptronClassifier(max_iter=1).fit(*load_digits(return_X_y=True))  # compile
@@ -154,6 +166,82 @@ def main(argv=None):
         if Xte is not None:
             accuracy = f"{ours.score(Xte, yte):.3f} / {fitted.score(Xte, yte):.3f}"
         print(f"| {name} | {a:.3f} | {b:.3f} | {a / b:.2f} | {accuracy} |", flush=True)
+
+
+def memory_floor(repeat, epochs=10):
+    """The synthetic case's epoch against the memory any such epoch must read.
+
+    A compiled loop visits the rows in a random permutation, as an epoch does, and for
+    each stored entry reads its value and the S weights of its feature (weights stored
+    feature by feature, S side by side, as skann keeps them), with the kernel's
+    prefetching, and computes nothing else. Its time is a floor for an epoch that
+    keeps the weights that way. The same loop run once per class over one class's
+    weights (R, 1), as scikit-learn's one-vs-rest passes keep them, is the floor of
+    that other layout ("per-class floor"). Prints, per repeat, both floors and skann's
+    and scikit-learn's epochs (``epochs``-epoch fits divided by ``epochs``),
+    alternating, then the medians.
+    """
+    from numba import njit
+
+    from skann._kernels.perceptron_rule import (
+        _AHEAD,
+        _prefetch_sparse_row,
+        _prefetch_weights,
+    )
+
+    @njit
+    def read_only(indptr, indices, data, order, Vt):
+        total = 0.0
+        n, last = order.shape[0], Vt.shape[1] - 1
+        for i in range(n):
+            if i + 2 * _AHEAD < n:
+                _prefetch_sparse_row(indptr, indices, data, order[i + 2 * _AHEAD])
+            if i + _AHEAD < n:
+                _prefetch_weights(Vt, indptr, indices, order[i + _AHEAD])
+            row = order[i]
+            for k in range(indptr[row], indptr[row + 1]):
+                total += data[k] * Vt[indices[k], 0] + Vt[indices[k], last]
+        return total
+
+    X, y = synthetic()
+    S = len(np.unique(y))
+    Vt = np.random.RandomState(0).randn(X.shape[1], S)
+    rng = np.random.RandomState(0)
+    columns = [np.ascontiguousarray(Vt[:, [s]]) for s in range(S)]
+    read_only(X.indptr, X.indices, X.data, rng.permutation(X.shape[0]), Vt)
+    read_only(X.indptr, X.indices, X.data, rng.permutation(X.shape[0]), columns[0])
+    params = dict(max_iter=epochs, tol=None, random_state=0)
+    times = {"floor": [], "per-class floor": [], "skann": [], "scikit-learn": []}
+    print(
+        "| repeat | floor ms | per-class floor ms | skann epoch ms "
+        "| scikit-learn epoch ms |"
+    )
+    print("|---:|---:|---:|---:|---:|")
+    for r in range(repeat):
+        start = time.perf_counter()
+        for _ in range(epochs):
+            order = rng.permutation(X.shape[0])
+            read_only(X.indptr, X.indices, X.data, order, Vt)
+        times["floor"].append((time.perf_counter() - start) / epochs * 1e3)
+        start = time.perf_counter()
+        for _ in range(epochs):
+            order = rng.permutation(X.shape[0])
+            for weights in columns:
+                read_only(X.indptr, X.indices, X.data, order, weights)
+        times["per-class floor"].append((time.perf_counter() - start) / epochs * 1e3)
+        seconds, _ = timed(PerceptronClassifier(**params), X, y)
+        times["skann"].append(seconds / epochs * 1e3)
+        seconds, _ = timed(Perceptron(**params), X, y)
+        times["scikit-learn"].append(seconds / epochs * 1e3)
+        row = " | ".join(f"{times[k][-1]:.1f}" for k in times)
+        print(f"| {r} | {row} |", flush=True)
+    floor, per_class, ours, theirs = (statistics.median(times[k]) for k in times)
+    print(
+        f"medians: floor {floor:.1f} ms, per-class floor {per_class:.1f} ms, skann "
+        f"{ours:.1f} ms, scikit-learn {theirs:.1f} ms; / scikit-learn: floor "
+        f"{floor / theirs:.2f}, per-class floor {per_class / theirs:.2f}, skann "
+        f"{ours / theirs:.2f}"
+    )
 
 
 def mean_accuracy(n_seeds):
