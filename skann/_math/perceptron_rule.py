@@ -307,7 +307,18 @@ class EpochResult:
 
 
 def weights_finite(state):
-    """Whether every weight and bias of ``state`` is finite."""
+    """Whether every weight and bias of ``state`` is finite.
+
+    Parameters
+    ----------
+    state : RuleState
+        The rule's weights ``coef`` and biases ``intercept``.
+
+    Returns
+    -------
+    finite : bool
+        False when a step overflowed somewhere (an inf or a NaN).
+    """
     return bool(np.isfinite(state.coef).all() and np.isfinite(state.intercept).all())
 
 
