@@ -255,6 +255,10 @@ def _epoch(
     for i in range(n_order):
         row = order[i]
         w = sw[row]
+        # the memory of later visits: a CSR row's entries first, since the weights
+        # it selects can be asked for only once its columns are in cache
+        if not dense and i + 2 * _AHEAD < n_order:
+            _prefetch_sparse_row(indptr, indices, data, order[i + 2 * _AHEAD])
         if i + _AHEAD < n_order:
             ahead = order[i + _AHEAD]
             prefetch(sw, ahead)
@@ -262,20 +266,18 @@ def _epoch(
                 prefetch(y, ahead)
             else:
                 prefetch(T, (ahead, 0))
+            if dense:
+                _prefetch_dense_row(X, ahead)
+            else:
+                _prefetch_weights(Vt, indptr, indices, ahead)
+                if l1_step != 0.0:
+                    _prefetch_weights(Q, indptr, indices, ahead)
         if dense:
-            if i + _AHEAD < n_order:
-                _prefetch_dense_row(X, order[i + _AHEAD])
             _dense_net_inputs(Vt, v, b, scale, X, row, n, partial)
             nnz = -1  # a step adds the whole row (unless L1 gathers its entries)
             if l1_step != 0.0:
                 nnz = _dense_entries(X, row, columns, values)
         else:
-            if i + 2 * _AHEAD < n_order:
-                _prefetch_sparse_row(indptr, indices, data, order[i + 2 * _AHEAD])
-            if i + _AHEAD < n_order:
-                _prefetch_weights(Vt, indptr, indices, order[i + _AHEAD])
-                if l1_step != 0.0:
-                    _prefetch_weights(Q, indptr, indices, order[i + _AHEAD])
             nnz = _sparse_entries(indptr, indices, data, row, columns, values)
             _net_inputs(Vt, b, scale, columns, values, nnz, n, partial)
         counted = n_visits + 1 >= average_from
