@@ -9,13 +9,17 @@ name, same signature, the same steps in the same order) with the bookkeeping of
 - the averaged perceptron keeps ``sum_k W_k = U + beta V`` and updates ``U`` only
   where ``V`` changes.
 
-Inside the loop the weights are stored transposed, ``Vt`` of shape (R, S), so the S
-weights of one feature sit side by side. The net input is summed in float64 over the
-sample's non-zero entries in column order (four partial sums, column c into sum
-c % 4), the same for a dense row and its CSR form: the same data stored either way
-train the same model bit for bit. While it works on one visit, the kernel asks the
-processor for the memory of a later visit (:mod:`skann._kernels.prefetch`): the row
-of a dense ``X``; for CSR, the row's entries and then the weights of its features.
+For CSR rows the kernel reads the weights as ``Vt`` (R, S), C-ordered, so the S
+weights of one feature sit side by side; for dense rows as ``V`` (S, R), C-ordered,
+so each neuron's R weights sit side by side. (``Vt`` and ``V`` are the same memory,
+transposed; the helpers are inlined into the epoch, since a call passes arrays with
+atomic reference counting that costs more than a dense step.) The net input is
+summed in float64 over the sample's non-zero entries in column order (four partial
+sums, column c into sum c % 4), the same for a dense row and its CSR form: the same
+data stored either way train the same model bit for bit. While it works on one
+visit, the kernel asks the processor for the memory of a later visit
+(:mod:`skann._kernels.prefetch`): the row of a dense ``X``; for CSR, the row's
+entries and then the weights of its features.
 The kernel returns to Python after each epoch, where Ctrl-C is seen.
 """
 
@@ -34,7 +38,7 @@ _MIN_SCALE = 1e-9
 _AHEAD = 8
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _dense_entries(X, row, columns, values):
     # The non-zero entries of a dense row, in column order; returns their count.
     nnz = 0
@@ -47,7 +51,7 @@ def _dense_entries(X, row, columns, values):
     return nnz
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sparse_entries(indptr, indices, data, row, columns, values):
     # The stored non-zero entries of a canonical CSR row (explicit zeros skipped).
     nnz = 0
@@ -60,7 +64,7 @@ def _sparse_entries(indptr, indices, data, row, columns, values):
     return nnz
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _net_inputs(Vt, b, scale, columns, values, nnz, n, partial):
     # n = s (V p) + b summed in float64 in column order into four partial sums per
     # neuron, column c into sum c % 4, as _dense_net_inputs does: the same numbers,
@@ -78,59 +82,46 @@ def _net_inputs(Vt, b, scale, columns, values, nnz, n, partial):
         n[s] = scale * total + b[s]
 
 
-@njit(cache=True)
-def _dense_net_inputs(Vt, v, b, scale, X, row, n, partial):
+@njit(cache=True, inline="always")
+def _dense_net_inputs(V, b, scale, X, row, n):
     # The same sums read straight from a dense row: a zero entry adds an exact 0.
-    # ``v`` is Vt flat (the same memory), whose stride the compiler then knows.
-    R, S = X.shape[1], Vt.shape[1]
-    if S > 1:
-        partial[:, :] = 0.0
-        for c in range(R):
-            x = np.float64(X[row, c])
-            for s in range(S):
-                partial[c & 3, s] += np.float64(Vt[c, s]) * x
-        for s in range(S):
-            total = (partial[0, s] + partial[1, s]) + (partial[2, s] + partial[3, s])
-            n[s] = scale * total + b[s]
-        return
-    # one neuron, contiguous weights: the four sums are one vector operation
+    # V (S, R) holds each neuron's weights side by side, so each neuron's four
+    # sums run over contiguous memory.
+    R = X.shape[1]
     full = R - R % 4
-    a0 = a1 = a2 = a3 = 0.0
-    for c in range(0, full, 4):
-        a0 += np.float64(v[c]) * np.float64(X[row, c])
-        a1 += np.float64(v[c + 1]) * np.float64(X[row, c + 1])
-        a2 += np.float64(v[c + 2]) * np.float64(X[row, c + 2])
-        a3 += np.float64(v[c + 3]) * np.float64(X[row, c + 3])
-    if full < R:
-        a0 += np.float64(v[full]) * np.float64(X[row, full])
-    if full + 1 < R:
-        a1 += np.float64(v[full + 1]) * np.float64(X[row, full + 1])
-    if full + 2 < R:
-        a2 += np.float64(v[full + 2]) * np.float64(X[row, full + 2])
-    n[0] = scale * ((a0 + a1) + (a2 + a3)) + b[0]
+    for s in range(n.shape[0]):
+        a0 = a1 = a2 = a3 = 0.0
+        for c in range(0, full, 4):
+            a0 += np.float64(V[s, c]) * np.float64(X[row, c])
+            a1 += np.float64(V[s, c + 1]) * np.float64(X[row, c + 1])
+            a2 += np.float64(V[s, c + 2]) * np.float64(X[row, c + 2])
+            a3 += np.float64(V[s, c + 3]) * np.float64(X[row, c + 3])
+        if full < R:
+            a0 += np.float64(V[s, full]) * np.float64(X[row, full])
+        if full + 1 < R:
+            a1 += np.float64(V[s, full + 1]) * np.float64(X[row, full + 1])
+        if full + 2 < R:
+            a2 += np.float64(V[s, full + 2]) * np.float64(X[row, full + 2])
+        n[s] = scale * ((a0 + a1) + (a2 + a3)) + b[s]
 
 
-@njit(cache=True)
-def _add_dense_row(v, S, U, beta, averaging, s, step, X, row):
-    # V[s] += step p for every feature of a dense row: a zero entry adds an exact 0.
+@njit(cache=True, inline="always")
+def _add_dense_row(V, U, beta, averaging, s, step, X, row):
+    # V[s] += step p for every feature of a dense row: a zero entry adds an exact 0;
+    # U -= beta * the change. V and U are (S, R): neuron s's weights side by side.
     # (A dense step writes every weight, so they are checked once after the epoch.)
     R = X.shape[1]
     if averaging:
-        u = U.reshape(R * S)
         for j in range(R):
-            k = j * S + s
-            old = v[k]
-            v[k] = old + step * X[row, j]
-            u[k] -= beta * (np.float64(v[k]) - np.float64(old))
-    elif S == 1:  # contiguous: one vector operation per few features
-        for j in range(R):
-            v[j] = v[j] + step * X[row, j]
+            old = V[s, j]
+            V[s, j] = old + step * X[row, j]
+            U[s, j] -= beta * (np.float64(V[s, j]) - np.float64(old))
     else:
         for j in range(R):
-            v[j * S + s] = v[j * S + s] + step * X[row, j]
+            V[s, j] = V[s, j] + step * X[row, j]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _prefetch_dense_row(X, row):
     # every cache line of X[row]
     step = max(1, LINE_BYTES // X.itemsize)
@@ -139,7 +130,7 @@ def _prefetch_dense_row(X, row):
     prefetch(X, (row, X.shape[1] - 1))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _prefetch_sparse_row(indptr, indices, data, row):
     # every cache line of the row's stored columns and values
     first, last = indptr[row], indptr[row + 1]
@@ -152,7 +143,7 @@ def _prefetch_sparse_row(indptr, indices, data, row):
         prefetch(data, last - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _prefetch_weights(A, indptr, indices, row):
     # the rows of A (R, S) that the CSR row's features select
     last = A.shape[1] - 1
@@ -161,9 +152,9 @@ def _prefetch_weights(A, indptr, indices, row):
         prefetch(A, (indices[k], last))
 
 
-@njit(cache=True)
-def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
-    # V[s] += step p (step already divided by the scale); U -= beta * the change.
+@njit(cache=True, inline="always")
+def _add_row(Vt, Ut, beta, averaging, s, step, columns, values, nnz):
+    # V[s] += step p (step already divided by the scale); Ut -= beta * the change.
     # Returns whether a new weight is not finite (|w| < inf fails for inf and NaN),
     # so that an overflow is known without reading every weight after the epoch.
     overflow = False
@@ -173,23 +164,24 @@ def _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz):
         Vt[j, s] = old + step * values[k]
         new = np.float64(Vt[j, s])
         if averaging:
-            U[j, s] -= beta * (new - np.float64(old))
+            Ut[j, s] -= beta * (new - np.float64(old))
         overflow |= not abs(new) < np.inf
     return overflow
 
 
-@njit(cache=True)
-def _step(Vt, v, U, beta, averaging, s, step, X, row, columns, values, nnz):
-    # V[s] += step p: over the gathered entries, or a whole dense row (nnz < 0);
-    # returns whether a new weight of the entries is not finite
+@njit(cache=True, inline="always")
+def _step(Vt, V, Ut, U, beta, averaging, s, step, X, row, columns, values, nnz):
+    # V[s] += step p: over the gathered entries (through Vt, Ut), or a whole dense
+    # row (nnz < 0; through V, U); returns whether a new weight of the entries is
+    # not finite
     if nnz < 0:
-        _add_dense_row(v, Vt.shape[1], U, beta, averaging, s, step, X, row)
+        _add_dense_row(V, U, beta, averaging, s, step, X, row)
         return False
-    return _add_row(Vt, U, beta, averaging, s, step, columns, values, nnz)
+    return _add_row(Vt, Ut, beta, averaging, s, step, columns, values, nnz)
 
 
-@njit(cache=True)
-def _l1_penalty(Vt, Q, U, beta, averaging, scale, u, columns, values, nnz):
+@njit(cache=True, inline="always")
+def _l1_penalty(Vt, Qt, Ut, beta, averaging, scale, u, columns, values, nnz):
     # Tsuruoka et al.'s cumulative penalty on the weights of the row's features;
     # the scale is positive, so w = s v has the sign of v.
     inverse = 1.0 / scale
@@ -197,16 +189,16 @@ def _l1_penalty(Vt, Q, U, beta, averaging, scale, u, columns, values, nnz):
         j = columns[k]
         for s in range(Vt.shape[1]):
             z = Vt[j, s]
-            q = Q[j, s]
+            q = Qt[j, s]
             # selects, not branches: the signs of the weights are unpredictable
             down = max(0.0, z - (u + q) * inverse)
             up = min(0.0, z + (u - q) * inverse)
             new = down if z > 0.0 else (up if z < 0.0 else z)
             Vt[j, s] = new
             change = np.float64(Vt[j, s]) - np.float64(z)
-            Q[j, s] += scale * change
+            Qt[j, s] += scale * change
             if averaging:
-                U[j, s] -= beta * change
+                Ut[j, s] -= beta * change
 
 
 @njit(cache=True)
@@ -222,8 +214,10 @@ def _epoch(
     order,
     sw,
     Vt,
+    V,
     b,
-    Q,
+    Qt,
+    Ut,
     U,
     summing,
     b_sum,
@@ -250,7 +244,6 @@ def _epoch(
     n_mistakes = 0
     overflow = False  # whether a weight a step wrote is not finite
     partial = np.zeros((4, S))
-    v = Vt.reshape(R * S)  # the same memory, flat: its stride is known to be 1
     n_order = order.shape[0]
     for i in range(n_order):
         row = order[i]
@@ -271,9 +264,9 @@ def _epoch(
             else:
                 _prefetch_weights(Vt, indptr, indices, ahead)
                 if l1_step != 0.0:
-                    _prefetch_weights(Q, indptr, indices, ahead)
+                    _prefetch_weights(Qt, indptr, indices, ahead)
         if dense:
-            _dense_net_inputs(Vt, v, b, scale, X, row, n, partial)
+            _dense_net_inputs(V, b, scale, X, row, n)
             nnz = -1  # a step adds the whole row (unless L1 gathers its entries)
             if l1_step != 0.0:
                 nnz = _dense_entries(X, row, columns, values)
@@ -284,11 +277,11 @@ def _epoch(
         if shrink != 1.0:
             scale *= shrink
             if scale < _MIN_SCALE:
-                # fold the scale into V, and the averaging sum's beta V into U
+                # fold the scale into V, and the averaging sum's beta V into Ut
                 for j in range(R):
                     for s in range(S):
                         if summing:
-                            U[j, s] += beta * Vt[j, s]
+                            Ut[j, s] += beta * Vt[j, s]
                         Vt[j, s] *= scale
                 beta = 0.0
                 scale = 1.0
@@ -306,7 +299,8 @@ def _epoch(
                 step = eta * w
                 overflow |= _step(
                     Vt,
-                    v,
+                    V,
+                    Ut,
                     U,
                     beta,
                     summing,
@@ -320,7 +314,8 @@ def _epoch(
                 )
                 overflow |= _step(
                     Vt,
-                    v,
+                    V,
+                    Ut,
                     U,
                     beta,
                     summing,
@@ -346,7 +341,8 @@ def _epoch(
                     step = eta * w * t
                     overflow |= _step(
                         Vt,
-                        v,
+                        V,
+                        Ut,
                         U,
                         beta,
                         summing,
@@ -365,7 +361,7 @@ def _epoch(
             n_mistakes += 1
         if l1_step != 0.0:
             u += l1_step
-            _l1_penalty(Vt, Q, U, beta, summing, scale, u, columns, values, nnz)
+            _l1_penalty(Vt, Qt, Ut, beta, summing, scale, u, columns, values, nnz)
         n_visits += 1
         if counted:
             beta += scale
@@ -394,17 +390,25 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     else:
         indptr, indices, data = X.indptr, X.indices, X.data
         X = np.zeros((1, 1), dtype=dtype)
-    # a Fortran-ordered coef (as the estimator keeps it) is worked on in place
-    Vt = np.ascontiguousarray(state.coef.T)
+    # Vt is V transposed, (R, S): C-ordered for CSR rows; Fortran-ordered for dense
+    # rows, so that V = Vt.T, the same memory, is (S, R) C-ordered. A coef already
+    # in the order wanted (a Fortran-ordered one, as the estimator keeps it, for
+    # CSR rows or one neuron) is worked on in place.
+    layout = np.asfortranarray if dense else np.ascontiguousarray
+    Vt = layout(state.coef.T)
     b = state.intercept.astype(np.float64)
     penalised = bool(settings.l1_step)
-    Q = (
-        np.ascontiguousarray(state.l1_received.T)
-        if penalised
-        else np.zeros((1, 1), dtype=dtype)
-    )
     averaging = settings.average_from is not None
-    U = np.zeros((R, S) if averaging else (1, 1))
+    # arrays a fit does not use are placeholders of Vt's layout (one compiled
+    # variant per layout): a dense Vt is small, a CSR one needs no room for them
+    unused = np.zeros_like(Vt) if dense else np.zeros((1, 1), dtype=dtype)
+    Qt = layout(state.l1_received.T) if penalised else unused
+    Ut = np.zeros_like(Vt, dtype=np.float64) if averaging else unused.astype(np.float64)
+    if dense:
+        V, U = Vt.T, Ut.T
+    else:
+        V = np.zeros((1, 1), dtype=dtype)
+        U = np.zeros((1, 1))
     b_sum = np.zeros(S)
     if settings.multinomial:
         y, T = np.asarray(T, dtype=np.intp), np.zeros((1, 1), dtype=np.int8)
@@ -422,8 +426,10 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         np.asarray(order, dtype=np.intp),
         np.asarray(sample_weight, dtype=np.float64),
         Vt,
+        V,
         b,
-        Q,
+        Qt,
+        Ut,
         U,
         averaging,
         b_sum,
@@ -439,7 +445,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         R if dense else int(np.diff(indptr).max(initial=0)),
     )
     if averaging and n_averaged:
-        state.coef_sum += (U + beta * Vt).T
+        state.coef_sum += (Ut + beta * Vt).T
         state.intercept_sum += b_sum
         state.n_averaged += int(n_averaged)
     if scale != 1.0:
@@ -448,8 +454,8 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         state.coef[...] = Vt.T
     state.intercept[...] = b
     if penalised:
-        if not np.shares_memory(Q, state.l1_received):
-            state.l1_received[...] = Q.T
+        if not np.shares_memory(Qt, state.l1_received):
+            state.l1_received[...] = Qt.T
         state.l1_owed = float(u)
     state.n_visits = int(n_visits)
     # The L1 penalty and the scale only move weights towards 0: an overflow can only
