@@ -24,7 +24,8 @@ The kernel returns to Python after each epoch, where Ctrl-C is seen.
 """
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 from scipy import sparse
 
 from skann._kernels.prefetch import LINE_BYTES, prefetch
@@ -103,6 +104,26 @@ def _dense_net_inputs(V, b, scale, X, row, n):
         if full + 2 < R:
             a2 += np.float64(V[s, full + 2]) * np.float64(X[row, full + 2])
         n[s] = scale * ((a0 + a1) + (a2 + a3)) + b[s]
+
+
+def _float64_row(X, row, row64):
+    """Where to read ``X[row]`` as float64 values: an array and a row of it."""
+
+
+@overload(_float64_row, inline="always")
+def _float64_row_compiled(X, row, row64):
+    # A float64 row is read where it is. A float32 row is converted once into
+    # ``row64`` (1, R), not once for every neuron that reads it: with several
+    # neurons the conversions, more than the sums, bound the epoch.
+    if X.dtype == types.float64:
+        return lambda X, row, row64: (X, row)
+
+    def convert(X, row, row64):
+        for c in range(X.shape[1]):
+            row64[0, c] = X[row, c]
+        return row64, row - row  # 0, typed as ``row`` is
+
+    return convert
 
 
 @njit(cache=True, inline="always")
@@ -244,6 +265,7 @@ def _epoch(
     n_mistakes = 0
     overflow = False  # whether a weight a step wrote is not finite
     partial = np.zeros((4, S))
+    row64 = np.empty((1, X.shape[1]))
     n_order = order.shape[0]
     for i in range(n_order):
         row = order[i]
@@ -266,7 +288,8 @@ def _epoch(
                 if l1_step != 0.0:
                     _prefetch_weights(Qt, indptr, indices, ahead)
         if dense:
-            _dense_net_inputs(V, b, scale, X, row, n)
+            source, at = _float64_row(X, row, row64)
+            _dense_net_inputs(V, b, scale, source, at, n)
             nnz = -1  # a step adds the whole row (unless L1 gathers its entries)
             if l1_step != 0.0:
                 nnz = _dense_entries(X, row, columns, values)
