@@ -86,11 +86,40 @@ def _net_inputs(Vt, b, scale, columns, values, nnz, n, partial):
 @njit(cache=True, inline="always")
 def _dense_net_inputs(V, b, scale, X, row, n):
     # The same sums read straight from a dense row: a zero entry adds an exact 0.
-    # V (S, R) holds each neuron's weights side by side, so each neuron's four
-    # sums run over contiguous memory.
+    # V (S, R) holds each neuron's weights side by side. Neurons go two at a time:
+    # one neuron's four sums each wait for the adder's last result, two neurons'
+    # eight keep it busy (and share the row's loads).
     R = X.shape[1]
     full = R - R % 4
-    for s in range(n.shape[0]):
+    S = n.shape[0]
+    for s in range(0, S - 1, 2):
+        a0 = a1 = a2 = a3 = 0.0
+        d0 = d1 = d2 = d3 = 0.0
+        for c in range(0, full, 4):
+            x0 = np.float64(X[row, c])
+            x1 = np.float64(X[row, c + 1])
+            x2 = np.float64(X[row, c + 2])
+            x3 = np.float64(X[row, c + 3])
+            a0 += np.float64(V[s, c]) * x0
+            a1 += np.float64(V[s, c + 1]) * x1
+            a2 += np.float64(V[s, c + 2]) * x2
+            a3 += np.float64(V[s, c + 3]) * x3
+            d0 += np.float64(V[s + 1, c]) * x0
+            d1 += np.float64(V[s + 1, c + 1]) * x1
+            d2 += np.float64(V[s + 1, c + 2]) * x2
+            d3 += np.float64(V[s + 1, c + 3]) * x3
+        if full < R:
+            a0 += np.float64(V[s, full]) * np.float64(X[row, full])
+            d0 += np.float64(V[s + 1, full]) * np.float64(X[row, full])
+        if full + 1 < R:
+            a1 += np.float64(V[s, full + 1]) * np.float64(X[row, full + 1])
+            d1 += np.float64(V[s + 1, full + 1]) * np.float64(X[row, full + 1])
+        if full + 2 < R:
+            a2 += np.float64(V[s, full + 2]) * np.float64(X[row, full + 2])
+            d2 += np.float64(V[s + 1, full + 2]) * np.float64(X[row, full + 2])
+        n[s] = scale * ((a0 + a1) + (a2 + a3)) + b[s]
+        n[s + 1] = scale * ((d0 + d1) + (d2 + d3)) + b[s + 1]
+    for s in range(S - S % 2, S):  # the last neuron of an odd S, alone
         a0 = a1 = a2 = a3 = 0.0
         for c in range(0, full, 4):
             a0 += np.float64(V[s, c]) * np.float64(X[row, c])

@@ -109,9 +109,9 @@ def test_dense_and_sparse_rows_train_the_same_bits(epoch, name):
     np.testing.assert_array_equal(stored.coef_sum, dense.coef_sum)
 
 
-# The dense kernel sums each neuron over its own row of weights, the last columns
-# (R mod 4 of them) apart, and reads a float32 row through a float64 copy: every
-# combination against the sparse path.
+# The dense kernel sums neurons two at a time, the last of an odd number alone, the
+# last columns (R mod 4 of them) apart, and reads a float32 row through a float64
+# copy: every combination against the sparse path.
 @pytest.mark.parametrize("n_features", [8, 9, 10, 11])
 @pytest.mark.parametrize(
     "n_classes, multinomial", [(2, False), (3, False), (4, True), (6, False)], ids=str
