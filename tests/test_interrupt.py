@@ -7,11 +7,13 @@ estimator keeps its previous model, an unfitted one stays unfitted.
 
 import _thread
 import pickle
+import signal
 import threading
 import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.exceptions import ConvergenceWarning
 
@@ -138,6 +140,13 @@ def test_a_real_ctrl_c_stops_a_fit_that_would_run_for_days(data, est):
     # 10**9 epochs: only the interrupt can end this fit. It is delivered to the
     # main thread, which sees it when the compiled epoch returns to Python.
     X, y = data
+    # The kernels are compiled (or loaded from numba's cache) by a short fit first,
+    # so that the interrupt lands in training, not in numba's compiler; and Python's
+    # own SIGINT handler is in place, whatever earlier tests' libraries installed.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clone(est).set_params(max_iter=1).fit(X, y)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(1.0, _thread.interrupt_main)
     timer.start()
     try:
@@ -145,4 +154,5 @@ def test_a_real_ctrl_c_stops_a_fit_that_would_run_for_days(data, est):
             est.fit(X, y)
     finally:
         timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert not hasattr(est, "classes_")
