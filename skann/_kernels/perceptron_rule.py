@@ -231,24 +231,46 @@ def _step(Vt, V, Ut, U, beta, averaging, s, step, X, row, columns, values, nnz):
 
 
 @njit(cache=True, inline="always")
-def _l1_penalty(Vt, Qt, Ut, beta, averaging, scale, u, columns, values, nnz):
-    # Tsuruoka et al.'s cumulative penalty on the weights of the row's features;
-    # the scale is positive, so w = s v has the sign of v.
+def _l1_shrunk(z, q, u, inverse):
+    # Tsuruoka et al.'s cumulative penalty on one weight v = z that has received q
+    # of the u owed; the scale is positive, so w = s v has the sign of v.
+    # Selects, not branches: the signs of the weights are unpredictable.
+    down = max(0.0, z - (u + q) * inverse)
+    up = min(0.0, z + (u - q) * inverse)
+    return down if z > 0.0 else (up if z < 0.0 else z)
+
+
+@njit(cache=True, inline="always")
+def _l1_penalty(Vt, Qt, Ut, beta, averaging, scale, u, columns, nnz):
+    # The penalty on the weights of a CSR row's features (or a dense row's
+    # gathered entries), the S weights of a feature side by side.
     inverse = 1.0 / scale
     for k in range(nnz):
         j = columns[k]
         for s in range(Vt.shape[1]):
             z = Vt[j, s]
-            q = Qt[j, s]
-            # selects, not branches: the signs of the weights are unpredictable
-            down = max(0.0, z - (u + q) * inverse)
-            up = min(0.0, z + (u - q) * inverse)
-            new = down if z > 0.0 else (up if z < 0.0 else z)
-            Vt[j, s] = new
+            Vt[j, s] = _l1_shrunk(z, Qt[j, s], u, inverse)
             change = np.float64(Vt[j, s]) - np.float64(z)
             Qt[j, s] += scale * change
             if averaging:
                 Ut[j, s] -= beta * change
+
+
+@njit(cache=True, inline="always")
+def _dense_l1_penalty(V, Q, U, beta, averaging, scale, u, X, row):
+    # The same penalty on a dense row, neuron by neuron over V (S, R): the weight of
+    # a zero entry is left as it is (a select, so that the loop runs over
+    # contiguous weights as vector operations).
+    inverse = 1.0 / scale
+    for s in range(V.shape[0]):
+        for j in range(X.shape[1]):
+            z = V[s, j]
+            new = _l1_shrunk(z, Q[s, j], u, inverse)
+            V[s, j] = new if X[row, j] != 0 else z
+            change = np.float64(V[s, j]) - np.float64(z)
+            Q[s, j] += scale * change
+            if averaging:
+                U[s, j] -= beta * change
 
 
 @njit(cache=True)
@@ -267,6 +289,7 @@ def _epoch(
     V,
     b,
     Qt,
+    Q,
     Ut,
     U,
     summing,
@@ -413,7 +436,10 @@ def _epoch(
             n_mistakes += 1
         if l1_step != 0.0:
             u += l1_step
-            _l1_penalty(Vt, Qt, Ut, beta, summing, scale, u, columns, values, nnz)
+            if dense:
+                _dense_l1_penalty(V, Q, U, beta, summing, scale, u, X, row)
+            else:
+                _l1_penalty(Vt, Qt, Ut, beta, summing, scale, u, columns, nnz)
         n_visits += 1
         if counted:
             beta += scale
@@ -457,10 +483,9 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     Qt = layout(state.l1_received.T) if penalised else unused
     Ut = np.zeros_like(Vt, dtype=np.float64) if averaging else unused.astype(np.float64)
     if dense:
-        V, U = Vt.T, Ut.T
+        V, Q, U = Vt.T, Qt.T, Ut.T
     else:
-        V = np.zeros((1, 1), dtype=dtype)
-        U = np.zeros((1, 1))
+        V, Q, U = np.zeros((1, 1), dtype), np.zeros((1, 1), dtype), np.zeros((1, 1))
     b_sum = np.zeros(S)
     if settings.multinomial:
         y, T = np.asarray(T, dtype=np.intp), np.zeros((1, 1), dtype=np.int8)
@@ -481,6 +506,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         V,
         b,
         Qt,
+        Q,
         Ut,
         U,
         averaging,

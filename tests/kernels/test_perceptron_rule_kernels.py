@@ -113,13 +113,13 @@ def test_dense_and_sparse_rows_train_the_same_bits(epoch, name, dtype):
 
 
 # The dense kernel sums neurons two at a time, the last of an odd number alone, the
-# last columns (R mod 4 of them) apart, and reads a float32 row through a float64
-# copy: every combination against the sparse path.
+# last columns (R mod 4 of them) apart, reads a float32 row through a float64 copy
+# and penalises (L1) neuron by neuron: every combination against the sparse path.
 @pytest.mark.parametrize("n_features", [8, 9, 10, 11])
 @pytest.mark.parametrize(
     "n_classes, multinomial", [(2, False), (3, False), (4, True), (6, False)], ids=str
 )
-@pytest.mark.parametrize("name", ["plain", "averaged, l2"])
+@pytest.mark.parametrize("name", ["plain", "averaged, l2", "averaged late, l1"])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_kernel_sums_as_the_sparse_one(
     n_features, n_classes, multinomial, name, dtype
