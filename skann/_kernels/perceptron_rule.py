@@ -15,8 +15,9 @@ so each neuron's R weights sit side by side. (``Vt`` and ``V`` are the same memo
 transposed; the helpers are inlined into the epoch, since a call passes arrays with
 atomic reference counting that costs more than a dense step.) The net input is
 summed in float64 over the sample's non-zero entries in column order (four partial
-sums, column c into sum c % 4), the same for a dense row and its CSR form: the same
-data stored either way train the same model bit for bit. While it works on one
+sums, column c into sum c % 4; for a dense row, the four lanes of one vector,
+:mod:`skann._kernels.lane_sums`), the same for a dense row and its CSR form: the
+same data stored either way train the same model bit for bit. While it works on one
 visit, the kernel asks the processor for the memory of a later visit
 (:mod:`skann._kernels.prefetch`): the row of a dense ``X``; for CSR, the row's
 entries and then the weights of its features.
@@ -28,6 +29,7 @@ from numba import njit, types
 from numba.extending import overload
 from scipy import sparse
 
+from skann._kernels.lane_sums import lane_sums
 from skann._kernels.prefetch import LINE_BYTES, prefetch
 from skann._math.perceptron_rule import EpochResult
 
@@ -85,74 +87,34 @@ def _net_inputs(Vt, b, scale, columns, values, nnz, n, partial):
 
 @njit(cache=True, inline="always")
 def _dense_net_inputs(V, b, scale, X, row, n):
-    # The same sums read straight from a dense row: a zero entry adds an exact 0.
-    # V (S, R) holds each neuron's weights side by side. Neurons go two at a time:
-    # one neuron's four sums each wait for the adder's last result, two neurons'
-    # eight keep it busy (and share the row's loads).
-    R = X.shape[1]
-    full = R - R % 4
+    # The same sums read straight from a dense row (a zero entry adds an exact 0),
+    # as vector lanes (lane_sums). V (S, R) holds each neuron's weights side by
+    # side. Neurons go two at a time: one neuron's sums each wait for the adder's
+    # last result, two neurons' keep it busy (and share the row's loads).
     S = n.shape[0]
     for s in range(0, S - 1, 2):
-        a0 = a1 = a2 = a3 = 0.0
-        d0 = d1 = d2 = d3 = 0.0
-        for c in range(0, full, 4):
-            x0 = np.float64(X[row, c])
-            x1 = np.float64(X[row, c + 1])
-            x2 = np.float64(X[row, c + 2])
-            x3 = np.float64(X[row, c + 3])
-            a0 += np.float64(V[s, c]) * x0
-            a1 += np.float64(V[s, c + 1]) * x1
-            a2 += np.float64(V[s, c + 2]) * x2
-            a3 += np.float64(V[s, c + 3]) * x3
-            d0 += np.float64(V[s + 1, c]) * x0
-            d1 += np.float64(V[s + 1, c + 1]) * x1
-            d2 += np.float64(V[s + 1, c + 2]) * x2
-            d3 += np.float64(V[s + 1, c + 3]) * x3
-        if full < R:
-            a0 += np.float64(V[s, full]) * np.float64(X[row, full])
-            d0 += np.float64(V[s + 1, full]) * np.float64(X[row, full])
-        if full + 1 < R:
-            a1 += np.float64(V[s, full + 1]) * np.float64(X[row, full + 1])
-            d1 += np.float64(V[s + 1, full + 1]) * np.float64(X[row, full + 1])
-        if full + 2 < R:
-            a2 += np.float64(V[s, full + 2]) * np.float64(X[row, full + 2])
-            d2 += np.float64(V[s + 1, full + 2]) * np.float64(X[row, full + 2])
+        a0, a1, a2, a3, d0, d1, d2, d3 = lane_sums(V, s, X, row, 2)
         n[s] = scale * ((a0 + a1) + (a2 + a3)) + b[s]
         n[s + 1] = scale * ((d0 + d1) + (d2 + d3)) + b[s + 1]
     for s in range(S - S % 2, S):  # the last neuron of an odd S, alone
-        a0 = a1 = a2 = a3 = 0.0
-        for c in range(0, full, 4):
-            a0 += np.float64(V[s, c]) * np.float64(X[row, c])
-            a1 += np.float64(V[s, c + 1]) * np.float64(X[row, c + 1])
-            a2 += np.float64(V[s, c + 2]) * np.float64(X[row, c + 2])
-            a3 += np.float64(V[s, c + 3]) * np.float64(X[row, c + 3])
-        if full < R:
-            a0 += np.float64(V[s, full]) * np.float64(X[row, full])
-        if full + 1 < R:
-            a1 += np.float64(V[s, full + 1]) * np.float64(X[row, full + 1])
-        if full + 2 < R:
-            a2 += np.float64(V[s, full + 2]) * np.float64(X[row, full + 2])
+        a0, a1, a2, a3 = lane_sums(V, s, X, row, 1)
         n[s] = scale * ((a0 + a1) + (a2 + a3)) + b[s]
 
 
-def _float64_row(X, row, row64):
-    """Where to read ``X[row]`` as float64 values: an array and a row of it."""
+def _stored(value, like):
+    """``value`` as a weight of the model holds it: rounded to ``like``'s dtype."""
 
 
-@overload(_float64_row, inline="always")
-def _float64_row_compiled(X, row, row64):
-    # A float64 row is read where it is. A float32 row is converted once into
-    # ``row64`` (1, R), not once for every neuron that reads it: with several
-    # neurons the conversions, more than the sums, bound the epoch.
-    if X.dtype == types.float64:
-        return lambda X, row, row64: (X, row)
-
-    def convert(X, row, row64):
-        for c in range(X.shape[1]):
-            row64[0, c] = X[row, c]
-        return row64, row - row  # 0, typed as ``row`` is
-
-    return convert
+@overload(_stored, inline="always")
+def _stored_compiled(value, like):
+    # ``like``: an array in the model's dtype. The weights of a float32 model that
+    # dense rows read are kept in float64 during the epoch, so that the net input
+    # reads them without converting each one (with ten neurons those conversions
+    # bound the epoch); each weight written is rounded to float32, so that they
+    # hold the float32 model's values exactly.
+    if like.dtype == types.float32:
+        return lambda value, like: np.float64(np.float32(value))
+    return lambda value, like: value
 
 
 @njit(cache=True, inline="always")
@@ -164,11 +126,11 @@ def _add_dense_row(V, U, beta, averaging, s, step, X, row):
     if averaging:
         for j in range(R):
             old = V[s, j]
-            V[s, j] = old + step * X[row, j]
+            V[s, j] = _stored(old + step * X[row, j], X)
             U[s, j] -= beta * (np.float64(V[s, j]) - np.float64(old))
     else:
         for j in range(R):
-            V[s, j] = V[s, j] + step * X[row, j]
+            V[s, j] = _stored(V[s, j] + step * X[row, j], X)
 
 
 @njit(cache=True, inline="always")
@@ -211,7 +173,7 @@ def _add_row(Vt, Ut, beta, averaging, s, step, columns, values, nnz):
     for k in range(nnz):
         j = columns[k]
         old = Vt[j, s]
-        Vt[j, s] = old + step * values[k]
+        Vt[j, s] = _stored(old + step * values[k], values)
         new = np.float64(Vt[j, s])
         if averaging:
             Ut[j, s] -= beta * (new - np.float64(old))
@@ -249,7 +211,7 @@ def _l1_penalty(Vt, Qt, Ut, beta, averaging, scale, u, columns, nnz):
         j = columns[k]
         for s in range(Vt.shape[1]):
             z = Vt[j, s]
-            Vt[j, s] = _l1_shrunk(z, Qt[j, s], u, inverse)
+            Vt[j, s] = _stored(_l1_shrunk(z, Qt[j, s], u, inverse), Qt)
             change = np.float64(Vt[j, s]) - np.float64(z)
             Qt[j, s] += scale * change
             if averaging:
@@ -266,7 +228,7 @@ def _dense_l1_penalty(V, Q, U, beta, averaging, scale, u, X, row):
         for j in range(X.shape[1]):
             z = V[s, j]
             new = _l1_shrunk(z, Q[s, j], u, inverse)
-            V[s, j] = new if X[row, j] != 0 else z
+            V[s, j] = _stored(new if X[row, j] != 0 else z, X)
             change = np.float64(V[s, j]) - np.float64(z)
             Q[s, j] += scale * change
             if averaging:
@@ -308,7 +270,7 @@ def _epoch(
     R, S = Vt.shape
     # room for the longest row's entries (``longest``, counted by the caller)
     columns = np.empty(longest, dtype=np.intp)
-    values = np.empty(longest, dtype=Vt.dtype)
+    values = np.empty(longest, dtype=data.dtype)
     n = np.empty(S)
     scale = 1.0
     beta = 0.0  # sum of the scales of this epoch's averaged visits
@@ -317,7 +279,6 @@ def _epoch(
     n_mistakes = 0
     overflow = False  # whether a weight a step wrote is not finite
     partial = np.zeros((4, S))
-    row64 = np.empty((1, X.shape[1]))
     n_order = order.shape[0]
     for i in range(n_order):
         row = order[i]
@@ -340,8 +301,7 @@ def _epoch(
                 if l1_step != 0.0:
                     _prefetch_weights(Qt, indptr, indices, ahead)
         if dense:
-            source, at = _float64_row(X, row, row64)
-            _dense_net_inputs(V, b, scale, source, at, n)
+            _dense_net_inputs(V, b, scale, X, row, n)
             # a step adds the whole row, or with L1 the gathered entries: stepping
             # whole rows there too measured 1-3 ms slower unpenalised binary epochs
             nnz = -1
@@ -359,7 +319,7 @@ def _epoch(
                     for s in range(S):
                         if summing:
                             Ut[j, s] += beta * Vt[j, s]
-                        Vt[j, s] *= scale
+                        Vt[j, s] = _stored(Vt[j, s] * scale, values)
                 beta = 0.0
                 scale = 1.0
         erred = False
@@ -470,18 +430,20 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     else:
         indptr, indices, data = X.indptr, X.indices, X.data
         X = np.zeros((1, 1), dtype=dtype)
-    # Vt is V transposed, (R, S): C-ordered for CSR rows; Fortran-ordered for dense
-    # rows, so that V = Vt.T, the same memory, is (S, R) C-ordered. A coef already
-    # in the order wanted (a Fortran-ordered one, as the estimator keeps it, for
-    # CSR rows or one neuron) is worked on in place.
+    # Vt is V transposed, (R, S). For CSR rows it is C-ordered, in the model's dtype.
+    # For dense rows it is float64 (see _stored) and Fortran-ordered, so that
+    # V = Vt.T, the same memory, is (S, R) C-ordered. A coef already as wanted (a
+    # Fortran-ordered one, as the estimator keeps it, for CSR rows; a float64 one
+    # with one neuron, for dense rows) is worked on in place.
     layout = np.asfortranarray if dense else np.ascontiguousarray
-    Vt = layout(state.coef.T)
+    Vt = layout(state.coef.T, dtype=np.float64 if dense else dtype)
     b = state.intercept.astype(np.float64)
     penalised = bool(settings.l1_step)
     averaging = settings.average_from is not None
-    # arrays a fit does not use are placeholders of Vt's layout (one compiled
-    # variant per layout): a dense Vt is small, a CSR one needs no room for them
-    unused = np.zeros_like(Vt) if dense else np.zeros((1, 1), dtype=dtype)
+    # arrays a fit does not use are placeholders of Vt's layout in the model's dtype
+    # (one compiled variant per layout): a dense Vt is small, a CSR one needs no
+    # room for them
+    unused = np.zeros_like(Vt, dtype=dtype) if dense else np.zeros((1, 1), dtype=dtype)
     Qt = layout(state.l1_received.T) if penalised else unused
     Ut = np.zeros_like(Vt, dtype=np.float64) if averaging else unused.astype(np.float64)
     if dense:
@@ -525,13 +487,15 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         R if dense else int(np.diff(indptr).max(initial=0)),
     )
     if averaging and n_averaged:
-        state.coef_sum += (Ut + beta * Vt).T
+        # beta V in float64, whether V is float32 (CSR rows) or float64 (dense rows)
+        Ut += np.multiply(beta, Vt, dtype=np.float64)
+        state.coef_sum += Ut.T
         state.intercept_sum += b_sum
         state.n_averaged += int(n_averaged)
-    if scale != 1.0:
-        Vt *= scale
     if not np.shares_memory(Vt, state.coef):  # a C-ordered coef was copied
         state.coef[...] = Vt.T
+    if scale != 1.0:
+        state.coef *= scale
     state.intercept[...] = b
     if penalised:
         if not np.shares_memory(Qt, state.l1_received):

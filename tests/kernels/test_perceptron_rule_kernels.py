@@ -113,7 +113,7 @@ def test_dense_and_sparse_rows_train_the_same_bits(epoch, name, dtype):
 
 
 # The dense kernel sums neurons two at a time, the last of an odd number alone, the
-# last columns (R mod 4 of them) apart, reads a float32 row through a float64 copy
+# last columns (R mod 4 of them) apart, keeps a float32 model's weights in float64
 # and penalises (L1) neuron by neuron: every combination against the sparse path.
 @pytest.mark.parametrize("n_features", [8, 9, 10, 11])
 @pytest.mark.parametrize(
