@@ -39,6 +39,8 @@ _MIN_SCALE = 1e-9
 # before the visit, near enough that it is still in cache then. A CSR row's entries
 # are asked for twice as far ahead as its weights, which need the entries' columns.
 _AHEAD = 8
+# ``average_from`` of a rule that does not average: a visit number never reached
+_NEVER = np.iinfo(np.int64).max
 
 
 @njit(cache=True, inline="always")
@@ -277,7 +279,7 @@ def _epoch(
     n_averaged = 0
     loss = 0.0
     n_mistakes = 0
-    overflow = False  # whether a weight a step wrote is not finite
+    overflow = False  # whether a weight or a bias is not finite
     partial = np.zeros((4, S))
     n_order = order.shape[0]
     for i in range(n_order):
@@ -408,6 +410,16 @@ def _epoch(
             n_averaged += 1
             for s in range(S):
                 b_sum[s] += b[s]
+    # The L1 penalty and the scale only move weights towards 0: an overflow can only
+    # come from a step. A step on a CSR row checked the weights it wrote; one on a
+    # dense row wrote all R x S of them, so reading them once costs less than an
+    # n-th of the epoch. The biases are read as the model's dtype will hold them.
+    if dense:
+        for s in range(S):
+            for j in range(R):
+                overflow |= not abs(V[s, j]) < np.inf
+    for s in range(S):
+        overflow |= not abs(_stored(b[s], values)) < np.inf
     return n_mistakes, loss, u, n_visits, n_averaged, beta, scale, overflow
 
 
@@ -443,7 +455,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     # arrays a fit does not use are placeholders of Vt's layout in the model's dtype
     # (one compiled variant per layout): a dense Vt is small, a CSR one needs no
     # room for them
-    unused = np.zeros_like(Vt, dtype=dtype) if dense else np.zeros((1, 1), dtype=dtype)
+    unused = np.zeros((R, S), dtype, order="F") if dense else np.zeros((1, 1), dtype)
     Qt = layout(state.l1_received.T) if penalised else unused
     Ut = np.zeros_like(Vt, dtype=np.float64) if averaging else unused.astype(np.float64)
     if dense:
@@ -482,7 +494,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         float(settings.shrink),
         float(settings.l1_step),
         float(state.l1_owed),
-        settings.average_from if averaging else np.iinfo(np.int64).max,
+        settings.average_from if averaging else _NEVER,
         int(state.n_visits),
         R if dense else int(np.diff(indptr).max(initial=0)),
     )
@@ -502,11 +514,6 @@ def online_epoch(X, T, order, sample_weight, state, settings):
             state.l1_received[...] = Qt.T
         state.l1_owed = float(u)
     state.n_visits = int(n_visits)
-    # The L1 penalty and the scale only move weights towards 0: an overflow can only
-    # come from a step. A step on a CSR row checked the weights it wrote; one on a
-    # dense row wrote all R x S of them, so reading them once costs less than an
-    # n-th of the epoch.
-    finite = not overflow and bool(np.isfinite(state.intercept).all())
-    if dense:
-        finite = finite and bool(np.isfinite(state.coef).all())
-    return EpochResult(n_mistakes=int(n_mistakes), loss=float(loss), finite=finite)
+    return EpochResult(
+        n_mistakes=int(n_mistakes), loss=float(loss), finite=not overflow
+    )

@@ -165,6 +165,31 @@ def test_explicit_zeros_in_csr_are_skipped():
     np.testing.assert_array_equal(a.coef, b.coef)
 
 
+@pytest.mark.parametrize("stored", ["dense", "csr"])
+def test_a_bias_beyond_float32_is_an_overflow(stored):
+    # The kernel adds the biases in float64: two steps of 3e38 (a margin of 1e39
+    # makes the second visit step too) leave 6e38, finite there, which a float32
+    # model cannot hold. Its weights (steps of 3e38 x 1e-3) stay within float32.
+    X = np.full((2, 3), 1e-3, dtype=np.float32)
+    X = X if stored == "dense" else sparse.csr_matrix(X)
+    T = np.ones((2, 1), dtype=np.int8)
+    order, sw = np.arange(2), np.ones(2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        ours, [result] = _run(
+            kernel.online_epoch,
+            X,
+            T,
+            sw,
+            order,
+            1,
+            {"eta": 3e38, "tau": 1e39},
+            False,
+            1,
+        )
+    assert np.isfinite(ours.coef).all() and not np.isfinite(ours.intercept).all()
+    assert result.finite is False
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("stored", ["dense", "csr"])
 @pytest.mark.parametrize("n_classes, multinomial", [(2, False), (3, False), (4, True)])
