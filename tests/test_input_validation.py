@@ -242,10 +242,25 @@ def test_bad_parameter_values(data, name, value):
         # many numbers as (n_classes, n_features): it must not be reshaped silently.
         ({"coef_init": np.zeros((N_FEATURES, 3))}, "coef_init"),
         ({"intercept_init": np.zeros(2)}, "intercept_init"),
+        (
+            {"coef_init": np.full((3, N_FEATURES), np.nan)},
+            "coef_init and intercept_init must be finite",
+        ),
+        (
+            {"intercept_init": np.array([0.0, np.inf, 0.0])},
+            "coef_init and intercept_init must be finite",
+        ),
     ],
-    ids=["too_few_rows", "too_many_columns", "transposed", "intercept"],
+    ids=[
+        "too_few_rows",
+        "too_many_columns",
+        "transposed",
+        "intercept",
+        "nan_coef",
+        "infinite_intercept",
+    ],
 )
-def test_coef_init_of_wrong_shape(data, kwargs, match):
+def test_coef_init_of_wrong_shape_or_not_finite(data, kwargs, match):
     X, y = data
     clf = PerceptronClassifier(**FAST)
     with pytest.raises(ValueError, match=match):
