@@ -19,9 +19,9 @@ def check_targets(est, y):
     """Return ``y`` as 1-D labels or a 2-D indicator, and its target type."""
     check_label_types(y)
     y = ravel_column_vector(y)
-    check_classification_targets(y)
-    kind = type_of_target(y)
+    kind = type_of_target(y, input_name="y")
     if kind not in ("binary", "multiclass", "multilabel-indicator"):
+        check_classification_targets(y)  # scikit-learn's error for non-class targets
         raise ValueError(
             f"PerceptronClassifier supports binary, multiclass and multilabel "
             f"indicator targets, got {kind!r} targets."
