@@ -45,11 +45,15 @@ class BatchTrainer:
 
     def __init__(self, run, X, Y, labels, sw, batch_size, rng):
         self.run = run
-        self.X, self.Y, self.sw = X, Y, sw
+        self.dense = not sparse.issparse(X)
+        # A batch gathers whole rows: from a strided X (Fortran-ordered, or a
+        # column slice such as load_digits' data) each gather costs ten times more,
+        # so such an X is copied to C order once.
+        self.X = np.ascontiguousarray(X) if self.dense else X
+        self.Y, self.sw = Y, sw
         self.batch_size = batch_size
         dtype = run.dtype
         self.units = units = run.layout.layer_units
-        self.dense = not sparse.issparse(X)
         self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
         self.forward_pass = implementation("backprop", "forward_pass")
         self.backpropagate = implementation("backprop", "backpropagate")

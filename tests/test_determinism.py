@@ -165,10 +165,14 @@ def test_mlp_is_the_same_with_one_blas_thread_or_two():
 # ------------------------------------------------------------------------- storage
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name", list(CONFIGURATIONS))
-def test_c_and_fortran_order_give_the_same_model(name, dtype):
+def test_c_and_fortran_order_and_strided_views_give_the_same_model(name, dtype):
     X, y = data(dtype)
     c_order = fit(name, np.ascontiguousarray(X), y)
     assert_same_bits(c_order, fit(name, np.asfortranarray(X), y))
+    # a view of every other column, as load_digits' data is a view of a wider array
+    wide = np.zeros((X.shape[0], 2 * X.shape[1]), dtype)
+    wide[:, ::2] = X
+    assert_same_bits(c_order, fit(name, wide[:, ::2], y))
 
 
 SPARSE = {
