@@ -22,6 +22,7 @@ otherwise idle machine::
 """
 
 import argparse
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -115,10 +116,30 @@ def print_row(label, codes, warm_env, repeat):
     )
 
 
+def warn_if_compiled_each_time():
+    """Say so when skann's modules have no cached bytecode.
+
+    ``pip install`` writes the bytecode of every module it installs; a source tree
+    installed in editable mode gets it on its first import, unless
+    ``PYTHONDONTWRITEBYTECODE`` is set: then every process compiles skann's modules
+    again (20-60 ms here), which scikit-learn's installed modules do not pay.
+    """
+    spec = importlib.util.find_spec("skann")
+    if spec is None or not spec.origin:
+        return
+    if not os.path.exists(importlib.util.cache_from_source(spec.origin)):
+        print(
+            "Note: skann's modules have no cached bytecode, so each process compiles "
+            "them; time a pip-installed skann (or run `python -m compileall` on its "
+            "package first).\n"
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each command")
     args = parser.parse_args(argv)
+    warn_if_compiled_each_time()
     warm_cache = tempfile.mkdtemp(prefix="skann-numba-warm-")
     print(
         "| workload | skann warm s | skann cold s | scikit-learn s | warm ratio "
