@@ -579,12 +579,16 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         hidden = hidden_units(self)
         rates = dropout_rates(self, len(hidden))
         first = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        # Dense rows in C order, whatever order they come in: a batch gathers whole
+        # rows (from a strided X each gather costs ten times more), and BLAS sums a
+        # product over a Fortran-ordered X in another order (other bits, with lbfgs).
         X, y = validate_data(
             self,
             X,
             y,
             accept_sparse="csr",
             dtype=(np.float64, np.float32),
+            order="C",
             multi_output=True,
             reset=first,
         )

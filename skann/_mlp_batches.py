@@ -29,7 +29,7 @@ class BatchTrainer:
     run : skann._mlp_training.Run
         The fit in progress: parameters, optimiser, hyper-parameters.
     X : ndarray or sparse matrix of shape (n_samples, n_features)
-        Training inputs.
+        Training inputs; dense ones C-ordered.
     Y : ndarray of shape (n_samples, n_outputs)
         Binarised targets.
     labels : ndarray of int of shape (n_samples,) or None
@@ -46,10 +46,7 @@ class BatchTrainer:
     def __init__(self, run, X, Y, labels, sw, batch_size, rng):
         self.run = run
         self.dense = not sparse.issparse(X)
-        # A batch gathers whole rows: from a strided X (Fortran-ordered, or a
-        # column slice such as load_digits' data) each gather costs ten times more,
-        # so such an X is copied to C order once.
-        self.X = np.ascontiguousarray(X) if self.dense else X
+        self.X = X  # dense rows in C order (BackpropMLPClassifier._fit)
         self.Y, self.sw = Y, sw
         self.batch_size = batch_size
         dtype = run.dtype
