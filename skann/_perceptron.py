@@ -366,7 +366,7 @@ class PerceptronClassifier(
         state = new_state(self, coef, intercept)
         if warm:
             if self.average and saved.coef_sum is not None:
-                state.coef_sum[:] = saved.coef_sum
+                state.coef_sum[:] = saved.weight_sum()
                 state.intercept_sum[:] = saved.intercept_sum
                 state.n_averaged = saved.n_averaged
             state.n_visits = saved.n_visits

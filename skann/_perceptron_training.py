@@ -85,7 +85,7 @@ def initial_weights(n_neurons, n_features, dtype, coef_init, intercept_init):
 def new_state(est, coef, intercept):
     state = RuleState(coef=coef, intercept=intercept)
     if est.average:
-        state.coef_sum = np.zeros(coef.shape)
+        state.coef_sum = np.zeros(coef.shape, order="F")  # as coef (see above)
         state.intercept_sum = np.zeros(intercept.shape)
     if est.penalty in ("l1", "elasticnet"):
         state.l1_received = np.zeros_like(coef, order="F")
@@ -101,7 +101,7 @@ def saved_state(est, dtype):
         state.l1_received = np.array(state.l1_received, dtype=dtype, order="F")
     for name in ("coef_sum", "intercept_sum", "n_updates"):
         value = getattr(state, name)
-        setattr(state, name, None if value is None else value.copy())
+        setattr(state, name, None if value is None else value.copy(order="K"))
     return state
 
 
@@ -206,6 +206,7 @@ def train(
         coef, intercept = model_weights()
     if run.best is not None and not est.average and not est.pocket:
         state.coef[:], state.intercept[:] = coef, intercept
+    state.fold_average()  # the state a later call starts from holds the whole sum
     return Bunch(
         intercept_decay=decay,
         coef=coef,
@@ -224,7 +225,7 @@ def train(
 def output_weights(est, state, pocket=None, copy=False):
     """The weights the model predicts with: pocketed, averaged, or current."""
     if est.average and state.n_averaged > 0:
-        coef = (state.coef_sum / state.n_averaged).astype(state.coef.dtype)
+        coef = (state.weight_sum() / state.n_averaged).astype(state.coef.dtype)
         intercept = (state.intercept_sum / state.n_averaged).astype(
             state.intercept.dtype
         )

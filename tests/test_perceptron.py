@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from conftest import plus_minus, reference_kesler, reference_perceptron
+from scipy import sparse
 from sklearn.datasets import make_blobs, make_classification
 from sklearn.linear_model import Perceptron
 
@@ -69,10 +70,12 @@ def test_multinomial_matches_kesler_loop(multiclass_data):
 
 
 @pytest.mark.parametrize("data", ["binary_data", "multiclass_data"])
-def test_averaged_matches_reference_loop(data, request):
+@pytest.mark.parametrize("storage", [np.asarray, sparse.csr_matrix])
+def test_averaged_matches_reference_loop(data, storage, request):
+    # the compiled rule carries its lazy sum from epoch to epoch: 3 epochs test it
     X, y = request.getfixturevalue(data)
     W, b = reference_perceptron(X, plus_minus(y, np.unique(y)), 3, average=True)
-    ours = exact(max_iter=3, average=True).fit(X, y)
+    ours = exact(max_iter=3, average=True).fit(storage(X), y)
     np.testing.assert_allclose(ours.coef_, W, atol=1e-10)
     np.testing.assert_allclose(ours.intercept_, b, atol=1e-10)
 
@@ -103,7 +106,6 @@ def test_a_huge_sample_weight_costs_one_step():
 
 
 def test_same_numbers_in_any_storage_give_the_same_model():
-    from scipy import sparse
 
     X, y = make_classification(150, 8, n_classes=3, n_informative=4, random_state=0)
     X[np.abs(X) < 0.5] = 0.0
@@ -344,10 +346,11 @@ def test_warm_start_continues_training(binary_data):
     np.testing.assert_allclose(once.coef_, twice.coef_, atol=1e-10)
 
 
-def test_partial_fit_equals_fit_epochs(multiclass_data):
+@pytest.mark.parametrize("average", [False, True])
+def test_partial_fit_equals_fit_epochs(multiclass_data, average):
     X, y = multiclass_data
-    fitted = exact(max_iter=3).fit(X, y)
-    streamed = exact()
+    fitted = exact(max_iter=3, average=average).fit(X, y)
+    streamed = exact(average=average)
     for _ in range(3):
         streamed.partial_fit(X, y, classes=np.unique(y))
     np.testing.assert_allclose(fitted.coef_, streamed.coef_, atol=1e-10)
@@ -426,7 +429,6 @@ def test_loss_curve_is_the_perceptron_criterion(binary_data):
 
 def test_sparse_input_is_never_densified():
     # 20 000 x 10**6 float64 would take 160 GB dense; the CSR matrix takes 2.4 MB.
-    from scipy import sparse
 
     rng = np.random.RandomState(0)
     n, R, nnz = 20_000, 10**6, 10
@@ -446,7 +448,6 @@ def test_sparse_input_is_never_densified():
 
 
 def test_intercept_decay_auto_follows_the_numbers_not_the_storage():
-    from scipy import sparse
 
     rng = np.random.RandomState(0)
     X = rng.rand(200, 50) * (rng.rand(200, 50) < 0.05)  # 5 % non-zero, as text

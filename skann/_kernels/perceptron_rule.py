@@ -7,7 +7,8 @@ name, same signature, the same steps in the same order) with the bookkeeping of
 - the weights are kept as ``W = s V``: the L2 shrink multiplies the scalar ``s``;
 - the L1 penalty touches only the sample's features (as in the reference);
 - the averaged perceptron keeps ``sum_k W_k = U + beta V`` and updates ``U`` only
-  where ``V`` changes.
+  where ``V`` changes; ``U`` and ``beta`` carry over from one epoch to the next
+  (``RuleState.average_beta``).
 
 For CSR rows the kernel reads the weights as ``Vt`` (R, S), C-ordered, so the S
 weights of one feature sit side by side; for dense rows as ``V`` (S, R), C-ordered,
@@ -268,6 +269,7 @@ def _epoch(
     u,
     average_from,
     n_visits,
+    beta,
     longest,
 ):
     R, S = Vt.shape
@@ -276,7 +278,8 @@ def _epoch(
     values = np.empty(longest, dtype=data.dtype)
     n = np.empty(S)
     scale = 1.0
-    beta = 0.0  # sum of the scales of this epoch's averaged visits
+    # beta: the sum of the scales of the averaged visits since the last fold of
+    # beta V into U (given by the caller, which keeps U and beta between epochs)
     n_averaged = 0
     loss = 0.0
     n_mistakes = 0
@@ -458,7 +461,9 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     # room for them
     unused = np.zeros((R, S), dtype, order="F") if dense else np.zeros((1, 1), dtype)
     Qt = layout(state.l1_received.T) if penalised else unused
-    Ut = np.zeros_like(Vt, dtype=np.float64) if averaging else unused.astype(np.float64)
+    # The averaging sum U + beta V carries over from epoch to epoch (RuleState's
+    # average_beta), so that no epoch reads or writes all R x S of it.
+    Ut = layout(state.coef_sum.T) if averaging else unused.astype(np.float64)
     if dense:
         V, Q, U = Vt.T, Qt.T, Ut.T
     else:
@@ -497,12 +502,17 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         float(state.l1_owed),
         settings.average_from if averaging else _NEVER,
         int(state.n_visits),
+        float(state.average_beta) if averaging else 0.0,
         R if dense else int(np.diff(indptr).max(initial=0)),
     )
-    if averaging and n_averaged:
-        # beta V in float64, whether V is float32 (CSR rows) or float64 (dense rows)
-        Ut += np.multiply(beta, Vt, dtype=np.float64)
-        state.coef_sum += Ut.T
+    if averaging:
+        if scale != 1.0:
+            # the scale is folded into coef below: beta V into U first
+            Ut += np.multiply(beta, Vt, dtype=np.float64)
+            beta = 0.0
+        if not np.shares_memory(Ut, state.coef_sum):
+            state.coef_sum[...] = Ut.T
+        state.average_beta = float(beta)
         state.intercept_sum += b_sum
         state.n_averaged += int(n_averaged)
     if not np.shares_memory(Vt, state.coef):  # a C-ordered coef was copied
