@@ -43,6 +43,10 @@ _MIN_SCALE = 1e-9
 _AHEAD = 4
 # ``average_from`` of a rule that does not average: a visit number never reached
 _NEVER = np.iinfo(np.int64).max
+# The weights a CSR row selects are asked for ahead only when there are more than
+# this many bytes of them: fewer stay in a core's cache (load_digits' 5 KiB epochs
+# measured 7 % faster without asking, a text model's 12 MiB 20 % slower).
+_FAR_WEIGHTS = 1 << 20
 
 
 @njit(cache=True, inline="always")
@@ -60,14 +64,15 @@ def _dense_entries(X, row, columns, values):
 
 @njit(cache=True, inline="always")
 def _sparse_entries(indptr, indices, data, row, columns, values):
-    # The stored non-zero entries of a canonical CSR row (explicit zeros skipped).
+    # The stored non-zero entries of a canonical CSR row (explicit zeros skipped:
+    # each entry is written, and the next one overwrites it if it is a zero; with no
+    # branch this measured 7 % faster CSR epochs on load_digits).
     nnz = 0
     for k in range(indptr[row], indptr[row + 1]):
         x = data[k]
-        if x != 0:
-            columns[nnz] = indices[k]
-            values[nnz] = x
-            nnz += 1
+        columns[nnz] = indices[k]
+        values[nnz] = x
+        nnz += x != 0
     return nnz
 
 
@@ -286,6 +291,7 @@ def _epoch(
     overflow = False  # whether a weight or a bias is not finite
     partial = np.zeros((4, S))
     n_order = order.shape[0]
+    far = Vt.size * Vt.itemsize > _FAR_WEIGHTS
     for i in range(n_order):
         row = order[i]
         w = sw[row]
@@ -303,9 +309,10 @@ def _epoch(
             if dense:
                 _prefetch_dense_row(X, ahead)
             else:
-                _prefetch_weights(Vt, indptr, indices, ahead)
-                if l1_step != 0.0:
-                    _prefetch_weights(Qt, indptr, indices, ahead)
+                if far:
+                    _prefetch_weights(Vt, indptr, indices, ahead)
+                    if l1_step != 0.0:
+                        _prefetch_weights(Qt, indptr, indices, ahead)
         if dense:
             _dense_net_inputs(V, b, scale, X, row, n)
             # a step adds the whole row, or with L1 the gathered entries: stepping

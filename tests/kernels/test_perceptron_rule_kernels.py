@@ -151,19 +151,18 @@ def test_dense_kernel_sums_as_the_sparse_one(
 
 def test_explicit_zeros_in_csr_are_skipped():
     X, T, sw, order = _problem(2, False, np.float64, False)
-    csr = sparse.csr_matrix(X)
-    padded = sparse.csr_matrix(
-        (
-            np.r_[csr.data, 0.0],
-            np.r_[csr.indices, 0],
-            np.r_[csr.indptr[:-1], csr.nnz + 1],
-        ),
-        shape=X.shape,
-    )
+    padded = sparse.csr_matrix(X)
+    padded.data[::7] = 0.0  # explicit zeros: first, inside and last in their rows
+    padded.data[padded.indptr[1:] - 1] = 0.0
+    csr = padded.copy()
+    csr.eliminate_zeros()
+    assert padded.nnz > csr.nnz
     params = {"l1_step": 0.01, "average_from": 1}
     a, _ = _run(kernel.online_epoch, csr, T, sw, order, 1, params, False)
     b, _ = _run(kernel.online_epoch, padded, T, sw, order, 1, params, False)
     np.testing.assert_array_equal(a.coef, b.coef)
+    np.testing.assert_array_equal(a.weight_sum(), b.weight_sum())
+    np.testing.assert_array_equal(a.l1_received, b.l1_received)
 
 
 @pytest.mark.parametrize("stored", ["dense", "csr"])
