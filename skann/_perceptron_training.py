@@ -206,7 +206,6 @@ def train(
         coef, intercept = model_weights()
     if run.best is not None and not est.average and not est.pocket:
         state.coef[:], state.intercept[:] = coef, intercept
-    state.fold_average()  # the state a later call starts from holds the whole sum
     return Bunch(
         intercept_decay=decay,
         coef=coef,

@@ -7,7 +7,7 @@ from scipy import sparse
 from sklearn.datasets import make_blobs, make_classification
 from sklearn.linear_model import Perceptron
 
-from skann import PerceptronClassifier
+from skann import PerceptronClassifier, config_context
 
 
 def exact(**params):
@@ -354,6 +354,24 @@ def test_partial_fit_equals_fit_epochs(multiclass_data, average):
     for _ in range(3):
         streamed.partial_fit(X, y, classes=np.unique(y))
     np.testing.assert_allclose(fitted.coef_, streamed.coef_, atol=1e-10)
+
+
+def test_averaged_online_then_mini_batch_calls_continue_the_same_sum(multiclass_data):
+    # The compiled online rule leaves part of the averaging sum as beta W in the
+    # saved state; a mini-batch call (NumPy) must continue from the whole sum.
+    X, y = multiclass_data
+
+    def stream():
+        clf = exact(average=True)
+        clf.partial_fit(X, y, classes=np.unique(y))
+        clf.set_params(batch_size=16).partial_fit(X, y)
+        return clf
+
+    compiled = stream()
+    with config_context(compiled=False):
+        reference = stream()
+    np.testing.assert_allclose(compiled.coef_, reference.coef_, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(compiled.intercept_, reference.intercept_, atol=1e-10)
 
 
 def test_balanced_class_weight_under_partial_fit_uses_all_counts():
