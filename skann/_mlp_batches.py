@@ -45,12 +45,11 @@ class BatchTrainer:
 
     def __init__(self, run, X, Y, labels, sw, batch_size, rng):
         self.run = run
-        self.dense = not sparse.issparse(X)
-        self.X = X  # dense rows in C order (BackpropMLPClassifier._fit)
-        self.Y, self.sw = Y, sw
+        self.X, self.Y, self.sw = X, Y, sw
         self.batch_size = batch_size
         dtype = run.dtype
         self.units = units = run.layout.layer_units
+        self.dense = not sparse.issparse(X)
         self.X_batch = np.empty((batch_size, units[0]), dtype) if self.dense else None
         self.forward_pass = implementation("backprop", "forward_pass")
         self.backpropagate = implementation("backprop", "backpropagate")

@@ -513,10 +513,6 @@ def online_epoch(X, T, order, sample_weight, state, settings):
         R if dense else int(np.diff(indptr).max(initial=0)),
     )
     if averaging:
-        if scale != 1.0:
-            # the scale is folded into coef below: beta V into U first
-            Ut += np.multiply(beta, Vt, dtype=np.float64)
-            beta = 0.0
         if not np.shares_memory(Ut, state.coef_sum):
             state.coef_sum[...] = Ut.T
         state.average_beta = float(beta)
@@ -525,6 +521,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     if not np.shares_memory(Vt, state.coef):  # a C-ordered coef was copied
         state.coef[...] = Vt.T
     if scale != 1.0:
+        state.fold_average()  # beta V into the sum before V takes the scale
         state.coef *= scale
     state.intercept[...] = b
     if penalised:

@@ -92,8 +92,7 @@ def minibatch_epoch(X, T, order, sample_weight, state, settings, batch_size):
     -------
     EpochResult
     """
-    if settings.average_from is not None:
-        state.fold_average()  # coef_sum whole: this loop adds W to it
+    state.fold_average()  # coef_sum whole: this loop adds W to it
     W, b = state.coef, state.intercept
     result = EpochResult()
     for start in range(0, len(order), batch_size):

@@ -373,8 +373,7 @@ def online_epoch(X, T, order, sample_weight, state, settings):
     EpochResult
         Mistakes, loss and finiteness of the epoch.
     """
-    if settings.average_from is not None:
-        state.fold_average()  # coef_sum whole: this loop adds W to it
+    state.fold_average()  # coef_sum whole: this loop adds W to it
     W, b = state.coef, state.intercept
     result = EpochResult()
     for i in order:
